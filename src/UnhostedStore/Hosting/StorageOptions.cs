@@ -1,0 +1,24 @@
+using FluentValidation;
+
+namespace UnhostedStore.Hosting;
+
+/// <summary>Configuration section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary><c>Storage:MaxDocumentBytes</c>: the largest document a PUT may store (413 above it).</summary>
+    public long MaxDocumentBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary><c>Storage:MaxUrlBytes</c>: longer request targets on storage routes answer 414.</summary>
+    public int MaxUrlBytes { get; set; } = 8192;
+}
+
+public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
+{
+    public StorageOptionsValidator()
+    {
+        RuleFor(o => o.MaxDocumentBytes).GreaterThan(0).WithName("Storage:MaxDocumentBytes");
+        RuleFor(o => o.MaxUrlBytes).InclusiveBetween(256, 60 * 1024).WithName("Storage:MaxUrlBytes");
+    }
+}

@@ -1,0 +1,17 @@
+namespace UnhostedStore.Persistence;
+
+/// <summary>
+/// Per-user storage state. Every write updates this row first, inside its transaction: the row
+/// lock serializes one user's writes (also across server processes) and carries the usage counters.
+/// </summary>
+public sealed class StorageAccount
+{
+    public required string UserName { get; set; }
+
+    /// <summary>Bumped by every write; the write that bumps it holds the row lock.</summary>
+    public long WriteVersion { get; set; }
+
+    public long UsedBytes { get; set; }
+
+    public long DocumentCount { get; set; }
+}

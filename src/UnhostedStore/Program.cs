@@ -1,0 +1,13 @@
+using UnhostedStore.Hosting;
+
+if (Cli.IsCommand(args))
+{
+    return await Cli.RunAsync(args);
+}
+
+var app = AppHost.Build(args);
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point; public so integration tests can host the real application.</summary>
+public partial class Program;

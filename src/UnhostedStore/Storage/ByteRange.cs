@@ -1,0 +1,130 @@
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// A single byte range from a <c>Range</c> header (RFC 9110 §14.1.2), resolved against a length.
+/// Only one range is served; a multi-range request is answered with the whole document, which
+/// RFC 9110 §14.2 allows ("a server MAY ignore the Range header").
+/// </summary>
+public readonly record struct ByteRange(long Start, long Length)
+{
+    public long End => Start + Length - 1;
+
+    public string ContentRange(long total) => $"bytes {Start}-{End}/{total}";
+}
+
+public enum RangeParseStatus
+{
+    /// <summary>No usable range: serve the whole representation (absent, multi-range, or
+    /// another unit).</summary>
+    Ignore,
+
+    /// <summary>One satisfiable range.</summary>
+    Satisfiable,
+
+    /// <summary>Syntactically valid but outside the representation: 416.</summary>
+    Unsatisfiable,
+
+    /// <summary>Malformed <c>bytes=</c> value: the RFC says ignore it; we do the same.</summary>
+    Malformed,
+}
+
+public static class RangeHeader
+{
+    /// <summary>Parses <c>bytes=a-b</c>, <c>bytes=a-</c> or <c>bytes=-n</c> against
+    /// <paramref name="length"/>, by a linear scan.</summary>
+    public static RangeParseStatus TryParse(string? header, long length, out ByteRange range)
+    {
+        range = default;
+        if (string.IsNullOrEmpty(header))
+        {
+            return RangeParseStatus.Ignore;
+        }
+
+        var span = header.AsSpan().Trim();
+        if (!span.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+        {
+            return RangeParseStatus.Ignore;
+        }
+
+        span = span["bytes=".Length..].Trim();
+        if (span.IndexOf(',') >= 0)
+        {
+            return RangeParseStatus.Ignore;
+        }
+
+        var dash = span.IndexOf('-');
+        if (dash < 0)
+        {
+            return RangeParseStatus.Malformed;
+        }
+
+        var first = span[..dash].Trim();
+        var last = span[(dash + 1)..].Trim();
+        if (first.IsEmpty)
+        {
+            // Suffix range: the last n bytes.
+            if (!TryParseDigits(last, out var suffix))
+            {
+                return RangeParseStatus.Malformed;
+            }
+
+            if (suffix == 0 || length == 0)
+            {
+                return RangeParseStatus.Unsatisfiable;
+            }
+
+            var n = Math.Min(suffix, length);
+            range = new ByteRange(length - n, n);
+            return RangeParseStatus.Satisfiable;
+        }
+
+        if (!TryParseDigits(first, out var start))
+        {
+            return RangeParseStatus.Malformed;
+        }
+
+        long end;
+        if (last.IsEmpty)
+        {
+            end = length - 1;
+        }
+        else if (!TryParseDigits(last, out end))
+        {
+            return RangeParseStatus.Malformed;
+        }
+        else if (end < start)
+        {
+            return RangeParseStatus.Malformed;
+        }
+
+        if (start >= length)
+        {
+            return RangeParseStatus.Unsatisfiable;
+        }
+
+        end = Math.Min(end, length - 1);
+        range = new ByteRange(start, end - start + 1);
+        return RangeParseStatus.Satisfiable;
+    }
+
+    private static bool TryParseDigits(ReadOnlySpan<char> s, out long value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 18)
+        {
+            return false;
+        }
+
+        foreach (var c in s)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
+    }
+}

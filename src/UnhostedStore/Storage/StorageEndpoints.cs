@@ -1,0 +1,248 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using UnhostedStore.Authorization;
+using UnhostedStore.Hosting;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// <c>/storage/{user}/{**path}</c>: one handler for every method, so that unknown methods,
+/// errors and preflights all get the same CORS headers and exact status codes.
+/// </summary>
+public static class StorageEndpoints
+{
+    public const string Prefix = "/storage/";
+
+    public static IEndpointConventionBuilder MapStorage(this IEndpointRouteBuilder app) =>
+        app.Map(Prefix + "{**path}", HandleAsync).WithDisplayName("storage");
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        Cors.Apply(context);
+        var services = context.RequestServices;
+        var outcome = await DispatchAsync(context, services);
+        await services.GetRequiredService<StorageResponder>().WriteAsync(context, outcome);
+    }
+
+    private static async Task<StorageOutcome> DispatchAsync(HttpContext context, IServiceProvider services)
+    {
+        var request = context.Request;
+        var method = request.Method;
+        if (HttpMethods.IsOptions(method))
+        {
+            // draft-26 §9: preflights never need a token.
+            return new StorageOutcome.Preflight();
+        }
+
+        var isGet = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var isPut = HttpMethods.IsPut(method);
+        var isDelete = HttpMethods.IsDelete(method);
+        if (!isGet && !isPut && !isDelete)
+        {
+            return new StorageOutcome.MethodNotAllowed();
+        }
+
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var target = StorageTarget.Parse(context.Features.Get<IHttpRequestFeature>()?.RawTarget, options.MaxUrlBytes);
+        if (target.Outcome is { } invalid)
+        {
+            return invalid;
+        }
+
+        var path = target.Path!;
+        var owner = target.Owner!;
+
+        // RFC 9112 §6.1: a transfer coding we don't know gets 501. Kestrel already decoded
+        // "chunked"; anything listed before it (e.g. "gzip, chunked") would reach us raw.
+        if (request.Headers.TransferEncoding is { Count: > 0 } te && !IsOnlyChunked(te))
+        {
+            return new StorageOutcome.NotImplemented("unsupported transfer coding");
+        }
+
+        // Access comes first: nothing about the stored data is revealed before it.
+        var access = await AuthorizeAsync(context, owner, path, write: !isGet);
+        if (access is not null)
+        {
+            return access;
+        }
+
+        if (!RequestConditions.TryParse(request.Headers, out var conditions, out var conditionError))
+        {
+            return new StorageOutcome.BadRequest(conditionError!);
+        }
+
+        var storage = services.GetRequiredService<StorageService>();
+        if (isGet)
+        {
+            return path.IsFolder
+                ? await storage.GetFolderAsync(owner, path, conditions, context.RequestAborted)
+                : await storage.GetDocumentAsync(owner, path, conditions, request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null, context.RequestAborted);
+        }
+
+        if (path.IsFolder)
+        {
+            // draft-26 §5: folders are implicit; PUT and DELETE on them are malformed requests.
+            return new StorageOutcome.BadRequest(isPut ? "cannot PUT a folder" : "cannot DELETE a folder");
+        }
+
+        if (isDelete)
+        {
+            return await storage.DeleteAsync(owner, path, conditions, context.RequestAborted);
+        }
+
+        return await PutAsync(context, storage, options, owner, path, conditions);
+    }
+
+    private static async Task<StorageOutcome> PutAsync(
+        HttpContext context, StorageService storage, StorageOptions options, string owner, StoragePath path, RequestConditions conditions)
+    {
+        var request = context.Request;
+
+        // RFC 9110 §14.5 (draft-26 §5): a partial PUT must be refused, not stored whole.
+        if (request.Headers.ContentRange.Count > 0)
+        {
+            return new StorageOutcome.BadRequest("Content-Range is not allowed on PUT");
+        }
+
+        if (!ContentTypes.TryValidate(request.Headers.ContentType, out var contentType, out var contentTypeError))
+        {
+            return new StorageOutcome.BadRequest(contentTypeError!);
+        }
+
+        if (request.ContentLength is { } declared && declared > options.MaxDocumentBytes)
+        {
+            return new StorageOutcome.PayloadTooLarge(options.MaxDocumentBytes);
+        }
+
+        // Our own limit applies (LengthLimitedStream), streaming; Kestrel's global cap would
+        // answer 413 without CORS headers.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        return await storage.PutAsync(owner, path, contentType!, request.Body, conditions, context.RequestAborted);
+    }
+
+    private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)
+    {
+        var tokenStatus = BearerToken.Read(context.Request.Headers.Authorization, out _);
+        if (tokenStatus == BearerTokenStatus.Malformed)
+        {
+            return new StorageOutcome.BadRequest("malformed Authorization header");
+        }
+
+        // draft-26 §9: public documents (not folders) are readable by anyone.
+        if (!write && path.IsDocument && path.IsUnderPublic)
+        {
+            return null;
+        }
+
+        if (tokenStatus == BearerTokenStatus.Absent)
+        {
+            return new StorageOutcome.Unauthorized(TokenSent: false);
+        }
+
+        var authenticator = context.RequestServices.GetRequiredService<StorageAuthenticator>();
+        var principal = await authenticator.AuthenticateAsync(context);
+        if (principal is null)
+        {
+            return new StorageOutcome.Unauthorized(TokenSent: true);
+        }
+
+        if (!string.Equals(StorageClaims.GetSubject(principal), owner, StringComparison.Ordinal))
+        {
+            return new StorageOutcome.Forbidden("the token is not valid for this storage", InsufficientScope: false);
+        }
+
+        if (!StorageClaims.GetScopes(principal).Allows(path.Module, write))
+        {
+            return new StorageOutcome.Forbidden("the token's scope does not cover this path", InsufficientScope: true);
+        }
+
+        return null;
+    }
+
+    private static bool IsOnlyChunked(StringValues values) =>
+        values.Count == 1 && values[0] is { } v && v.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Authenticates the bearer token through the <see cref="StorageClaims.Scheme"/> scheme,
+/// when one is registered (OAuth registers it; without it no token is valid).</summary>
+public sealed class StorageAuthenticator(IAuthenticationSchemeProvider schemes)
+{
+    private bool? _registered;
+
+    public async Task<System.Security.Claims.ClaimsPrincipal?> AuthenticateAsync(HttpContext context)
+    {
+        _registered ??= await schemes.GetSchemeAsync(StorageClaims.Scheme) is not null;
+        if (_registered != true)
+        {
+            return null;
+        }
+
+        var result = await context.AuthenticateAsync(StorageClaims.Scheme);
+        return result.Succeeded ? result.Principal : null;
+    }
+}
+
+/// <summary>The owner and path of a storage request, decoded once from the raw request target.</summary>
+public readonly record struct StorageTarget(string? Owner, StoragePath? Path, StorageOutcome? Outcome)
+{
+    public const int MaxUserLength = 64;
+
+    /// <summary>
+    /// Parses the raw target (<c>/storage/{user}/{path}?query</c>). The raw form is used, not
+    /// the server's decoded path, because that one has already resolved <c>..</c> segments and
+    /// decoded everything but <c>%2F</c>: we must see both to reject them (draft-26 §4).
+    /// </summary>
+    public static StorageTarget Parse(string? rawTarget, int maxUrlBytes)
+    {
+        if (rawTarget is null || !rawTarget.StartsWith(StorageEndpoints.Prefix, StringComparison.Ordinal))
+        {
+            return Fail("request target must be in origin form");
+        }
+
+        if (rawTarget.Length > maxUrlBytes)
+        {
+            return new StorageTarget(null, null, new StorageOutcome.UriTooLong());
+        }
+
+        var span = rawTarget.AsSpan(StorageEndpoints.Prefix.Length);
+        var query = span.IndexOf('?');
+        if (query >= 0)
+        {
+            span = span[..query];
+        }
+
+        var slash = span.IndexOf('/');
+        if (slash <= 0)
+        {
+            return Fail(slash == 0 ? "empty user name" : "missing path after the user name");
+        }
+
+        var userError = StoragePath.TryDecodeSegment(span[..slash], out var owner);
+        if (userError is not null)
+        {
+            return Fail(userError);
+        }
+
+        if (owner.Length > MaxUserLength || owner is "." or "..")
+        {
+            return Fail("invalid user name");
+        }
+
+        var result = StoragePath.TryParse(span[slash..], out var path);
+        if (result.IsTooLong)
+        {
+            return new StorageTarget(null, null, new StorageOutcome.UriTooLong());
+        }
+
+        return result.Success ? new StorageTarget(owner, path, null) : Fail(result.Error!);
+
+        static StorageTarget Fail(string reason) => new(null, null, new StorageOutcome.BadRequest(reason));
+    }
+}

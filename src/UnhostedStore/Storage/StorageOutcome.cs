@@ -1,0 +1,66 @@
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// Every answer a storage request can get, as a value. <see cref="StorageResponder"/> turns each
+/// case into status and headers in one exhaustive switch. The constructor is private, so the set
+/// of cases is closed.
+/// </summary>
+public abstract record StorageOutcome
+{
+    private StorageOutcome()
+    {
+    }
+
+    /// <summary>200 (or 206 with <paramref name="Range"/>) with a document body.</summary>
+    public sealed record DocumentFound(DocumentVersion Document, ByteRange? Range, bool Public) : StorageOutcome;
+
+    /// <summary>200 with a folder listing already serialized.</summary>
+    public sealed record FolderListed(ETag ETag, ReadOnlyMemory<byte> Body) : StorageOutcome;
+
+    public sealed record NotModified(ETag ETag, bool Public) : StorageOutcome;
+
+    public sealed record Created(ETag ETag) : StorageOutcome;
+
+    public sealed record Updated(ETag ETag) : StorageOutcome;
+
+    public sealed record Deleted(ETag ETag) : StorageOutcome;
+
+    public sealed record Preflight : StorageOutcome;
+
+    public sealed record NotFound : StorageOutcome;
+
+    /// <summary>412, with the current version when there is one (draft-26 §6).</summary>
+    public sealed record PreconditionFailed(ETag? Current) : StorageOutcome;
+
+    /// <summary>409: a document and a folder would share a name (draft-26 §4).</summary>
+    public sealed record Conflict(string Reason) : StorageOutcome;
+
+    public sealed record BadRequest(string Reason) : StorageOutcome;
+
+    /// <summary>401 (RFC 6750 §3): <paramref name="TokenSent"/> adds error="invalid_token".</summary>
+    public sealed record Unauthorized(bool TokenSent) : StorageOutcome;
+
+    /// <summary>403: a token for another user's storage, or without a covering scope.</summary>
+    public sealed record Forbidden(string Reason, bool InsufficientScope) : StorageOutcome;
+
+    public sealed record MethodNotAllowed : StorageOutcome;
+
+    public sealed record PayloadTooLarge(long Limit) : StorageOutcome;
+
+    public sealed record UriTooLong : StorageOutcome;
+
+    public sealed record RangeNotSatisfiable(long Length) : StorageOutcome;
+
+    public sealed record NotImplemented(string Reason) : StorageOutcome;
+
+    /// <summary>The client went away mid-request; nothing is written to it.</summary>
+    public sealed record Aborted : StorageOutcome;
+}
+
+/// <summary>What the metadata says about one stored document version.</summary>
+public sealed record DocumentVersion(
+    ETag ETag,
+    string ContentType,
+    long ContentLength,
+    DateTime LastModifiedUtc,
+    string BlobKey);

@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using UnhostedStore.Blobs;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// Turns a <see cref="StorageOutcome"/> into status, headers and body, in one exhaustive switch.
+/// Nothing here varies per request except what the request itself asked for, so identical state
+/// gives identical answers (no request ids, no timestamps besides Date).
+/// </summary>
+public sealed class StorageResponder(IBlobStore blobs)
+{
+    public const string AllowedMethods = "GET, HEAD, PUT, DELETE, OPTIONS";
+
+    private const string FolderContentType = "application/ld+json";
+
+    private const string NoCache = "no-cache";
+
+    // draft-26 §6: public documents say "public" so shared caches may keep them (revalidated).
+    private const string NoCachePublic = "no-cache, public";
+
+    public async Task WriteAsync(HttpContext context, StorageOutcome outcome)
+    {
+        var response = context.Response;
+        var headers = response.Headers;
+        var head = HttpMethods.IsHead(context.Request.Method);
+        switch (outcome)
+        {
+            case StorageOutcome.DocumentFound found:
+                await WriteDocumentAsync(context, found, head);
+                return;
+
+            case StorageOutcome.FolderListed listed:
+                response.StatusCode = StatusCodes.Status200OK;
+                headers.ETag = listed.ETag.Quoted;
+                headers.CacheControl = NoCache;
+                headers.ContentType = FolderContentType;
+                response.ContentLength = listed.Body.Length;
+                if (!head)
+                {
+                    await response.Body.WriteAsync(listed.Body, context.RequestAborted);
+                }
+
+                return;
+
+            case StorageOutcome.NotModified notModified:
+                response.StatusCode = StatusCodes.Status304NotModified;
+                headers.ETag = notModified.ETag.Quoted;
+                headers.CacheControl = notModified.Public ? NoCachePublic : NoCache;
+                return;
+
+            case StorageOutcome.Created created:
+                response.StatusCode = StatusCodes.Status201Created;
+                headers.ETag = created.ETag.Quoted;
+                response.ContentLength = 0;
+                return;
+
+            case StorageOutcome.Updated updated:
+                response.StatusCode = StatusCodes.Status200OK;
+                headers.ETag = updated.ETag.Quoted;
+                response.ContentLength = 0;
+                return;
+
+            case StorageOutcome.Deleted deleted:
+                // draft-26 §6 and §12.8: 200 (not 204) with the version that was deleted.
+                response.StatusCode = StatusCodes.Status200OK;
+                headers.ETag = deleted.ETag.Quoted;
+                response.ContentLength = 0;
+                return;
+
+            case StorageOutcome.Preflight:
+                response.StatusCode = StatusCodes.Status200OK;
+                Cors.ApplyPreflight(context);
+                response.ContentLength = 0;
+                return;
+
+            case StorageOutcome.NotFound:
+                await WriteErrorAsync(context, StatusCodes.Status404NotFound, "Not found");
+                return;
+
+            case StorageOutcome.PreconditionFailed failed:
+                if (failed.Current is { } current)
+                {
+                    headers.ETag = current.Quoted;
+                }
+
+                await WriteErrorAsync(context, StatusCodes.Status412PreconditionFailed, "Precondition failed");
+                return;
+
+            case StorageOutcome.Conflict conflict:
+                await WriteErrorAsync(context, StatusCodes.Status409Conflict, "Conflict: " + conflict.Reason);
+                return;
+
+            case StorageOutcome.BadRequest bad:
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "Bad request: " + bad.Reason);
+                return;
+
+            case StorageOutcome.Unauthorized unauthorized:
+                // RFC 6750 §3: error="invalid_token" only when a token was presented.
+                headers.WWWAuthenticate = unauthorized.TokenSent ? "Bearer error=\"invalid_token\"" : "Bearer";
+                await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized");
+                return;
+
+            case StorageOutcome.Forbidden forbidden:
+                if (forbidden.InsufficientScope)
+                {
+                    headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
+                }
+
+                await WriteErrorAsync(context, StatusCodes.Status403Forbidden, "Forbidden: " + forbidden.Reason);
+                return;
+
+            case StorageOutcome.MethodNotAllowed:
+                headers.Allow = AllowedMethods;
+                await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed");
+                return;
+
+            case StorageOutcome.PayloadTooLarge tooLarge:
+                await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"Document is larger than the limit of {tooLarge.Limit} bytes");
+                return;
+
+            case StorageOutcome.UriTooLong:
+                await WriteErrorAsync(context, StatusCodes.Status414UriTooLong, "URI too long");
+                return;
+
+            case StorageOutcome.RangeNotSatisfiable range:
+                headers.ContentRange = $"bytes */{range.Length}";
+                await WriteErrorAsync(context, StatusCodes.Status416RangeNotSatisfiable, "Range not satisfiable");
+                return;
+
+            case StorageOutcome.NotImplemented notImplemented:
+                await WriteErrorAsync(context, StatusCodes.Status501NotImplemented, "Not implemented: " + notImplemented.Reason);
+                return;
+
+            case StorageOutcome.Aborted:
+                context.Abort();
+                return;
+
+            default:
+                throw new System.Diagnostics.UnreachableException($"Unhandled storage outcome {outcome.GetType().Name}");
+        }
+    }
+
+    private async Task WriteDocumentAsync(HttpContext context, StorageOutcome.DocumentFound found, bool head)
+    {
+        var response = context.Response;
+        var headers = response.Headers;
+        var doc = found.Document;
+        headers.ETag = doc.ETag.Quoted;
+        headers.CacheControl = found.Public ? NoCachePublic : NoCache;
+
+        // Byte for byte as stored, parameters included (section 8: rs.js decodes by charset).
+        headers.ContentType = doc.ContentType;
+        headers.AcceptRanges = "bytes";
+        headers.LastModified = HttpDates.Format(doc.LastModifiedUtc);
+        long length;
+        if (found.Range is { } range)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            headers.ContentRange = range.ContentRange(doc.ContentLength);
+            length = range.Length;
+        }
+        else
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            length = doc.ContentLength;
+        }
+
+        response.ContentLength = length;
+        if (head || length == 0)
+        {
+            return;
+        }
+
+        // Stream straight from the blob; nothing is buffered beyond one copy buffer.
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await using var stream = await blobs.OpenReadAsync(doc.BlobKey, found.Range, context.RequestAborted);
+        await CopyExactlyAsync(stream, response.Body, length, context.RequestAborted);
+    }
+
+    private static async Task CopyExactlyAsync(Stream source, Stream destination, long count, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(81920, Math.Max(count, 1)));
+        try
+        {
+            while (count > 0)
+            {
+                var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), ct);
+                if (read == 0)
+                {
+                    throw new IOException("Blob ended before its recorded length.");
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, read), ct);
+                count -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers.CacheControl = NoCache;
+        response.ContentType = "text/plain; charset=utf-8";
+        var bytes = Encoding.UTF8.GetBytes(message + "\n");
+        response.ContentLength = bytes.Length;
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Task.CompletedTask
+            : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+    }
+}
+
+/// <summary>
+/// CORS for storage routes (draft-26 §7, section 8 of our requirements): every response echoes
+/// the request Origin, never with credentials, and exposes the headers clients read.
+/// </summary>
+public static class Cors
+{
+    public const string ExposedHeaders = "ETag, Content-Type, Content-Length, Content-Range, Accept-Ranges, Last-Modified";
+
+    public const string AllowedHeaders = "Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range";
+
+    public static void Apply(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        var origin = context.Request.Headers.Origin;
+
+        // Strict checkers reject "*" on preflights for PUT and DELETE, so the Origin is echoed.
+        headers.AccessControlAllowOrigin = origin.Count == 1 && !string.IsNullOrEmpty(origin[0]) ? origin[0] : "*";
+        headers.AccessControlExposeHeaders = ExposedHeaders;
+        headers.Vary = HeaderNames.Origin;
+    }
+
+    public static void ApplyPreflight(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        headers.AccessControlAllowMethods = StorageResponder.AllowedMethods;
+        headers.AccessControlAllowHeaders = AllowedHeaders;
+        headers.AccessControlMaxAge = "86400";
+    }
+}

@@ -1,0 +1,424 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Blobs;
+using UnhostedStore.Hosting;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// The document and folder semantics of draft-26 §4–§6 on top of the metadata database and the
+/// blob store. Reads are one indexed query; writes are one transaction that serializes on the
+/// user's account row, checks preconditions and clashes, and updates the document, every
+/// ancestor's version and the usage counters together.
+/// </summary>
+public sealed partial class StorageService(
+    StorageDbContext db,
+    IBlobStore blobs,
+    IOptions<StorageOptions> options,
+    TimeProvider clock,
+    ILogger<StorageService> logger)
+{
+    private const string FolderContext = "http://remotestorage.io/spec/folder-description";
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Indented = false, SkipValidation = true };
+
+    public async Task<StorageOutcome> GetDocumentAsync(
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, CancellationToken ct)
+    {
+        var node = await db.Nodes.AsNoTracking()
+            .Where(n => n.Owner == owner && n.Path == path.Value)
+            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey })
+            .FirstOrDefaultAsync(ct);
+
+        var isPublic = path.IsUnderPublic;
+        if (node is null)
+        {
+            // RFC 9110 §13.1.1: If-Match on a missing resource fails.
+            return conditions.IfMatch is not null ? new StorageOutcome.PreconditionFailed(null) : new StorageOutcome.NotFound();
+        }
+
+        var etag = ETag.FromStored(node.ETag);
+        if (conditions.IfMatch is { } ifMatch && !ifMatch.MatchesStrong(etag))
+        {
+            return new StorageOutcome.PreconditionFailed(etag);
+        }
+
+        if (conditions.IfNoneMatch is { } ifNoneMatch && ifNoneMatch.MatchesWeak(etag))
+        {
+            return new StorageOutcome.NotModified(etag, isPublic);
+        }
+
+        var version = new DocumentVersion(etag, node.ContentType!, node.ContentLength, node.LastModifiedUtc, node.BlobKey!);
+        ByteRange? range = null;
+        if (rangeHeader is not null && conditions.RangeApplies(etag))
+        {
+            switch (RangeHeader.TryParse(rangeHeader, node.ContentLength, out var r))
+            {
+                case RangeParseStatus.Satisfiable:
+                    range = r;
+                    break;
+                case RangeParseStatus.Unsatisfiable:
+                case RangeParseStatus.Malformed:
+                    return new StorageOutcome.RangeNotSatisfiable(node.ContentLength);
+                case RangeParseStatus.Ignore:
+                    break;
+            }
+        }
+
+        return new StorageOutcome.DocumentFound(version, range, isPublic);
+    }
+
+    public async Task<StorageOutcome> GetFolderAsync(
+        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+    {
+        // One indexed query: the folder's own row and its direct children.
+        var rows = await db.Nodes.AsNoTracking()
+            .Where(n => n.Owner == owner && (n.ParentPath == path.Value || n.Path == path.Value))
+            .Select(n => new ListingRow(n.Path, n.IsFolder, n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc))
+            .ToListAsync(ct);
+
+        var self = rows.Find(r => r.Path == path.Value);
+
+        // draft-26 §4: a folder with no documents below it does not exist, and is listed as
+        // empty (never 404) with a stable version.
+        var etag = self is null ? ETag.EmptyFolder : ETag.FromStored(self.ETag);
+        if (conditions.IfMatch is { } ifMatch && !ifMatch.MatchesStrong(etag))
+        {
+            return new StorageOutcome.PreconditionFailed(etag);
+        }
+
+        if (conditions.IfNoneMatch is { } ifNoneMatch && ifNoneMatch.MatchesWeak(etag))
+        {
+            return new StorageOutcome.NotModified(etag, false);
+        }
+
+        var children = rows.Where(r => r.Path != path.Value).ToList();
+        children.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return new StorageOutcome.FolderListed(etag, SerializeListing(path, children));
+    }
+
+    private static ReadOnlyMemory<byte> SerializeListing(StoragePath folder, List<ListingRow> children)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128 + (children.Count * 160));
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("@context", FolderContext);
+            json.WriteStartObject("items");
+            var prefix = folder.Value.Length;
+            foreach (var child in children)
+            {
+                json.WriteStartObject(child.Path.AsSpan(prefix));
+
+                // draft-26 §4: listing versions are written without the quotes.
+                json.WriteString("ETag", child.ETag);
+                if (!child.IsFolder)
+                {
+                    json.WriteString("Content-Type", child.ContentType);
+                    json.WriteNumber("Content-Length", child.ContentLength);
+                    json.WriteString("Last-Modified", HttpDates.Format(child.LastModifiedUtc));
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
+
+    /// <summary>
+    /// Stores a new version: the bytes go to a fresh blob key first, then one transaction
+    /// makes it current; the old blob is removed only after the commit.
+    /// </summary>
+    public async Task<StorageOutcome> PutAsync(
+        string owner, StoragePath path, string contentType, Stream body, RequestConditions conditions, CancellationToken ct)
+    {
+        var limit = options.Value.MaxDocumentBytes;
+        var key = BlobKeys.New();
+        long length;
+        try
+        {
+            await using var limited = new LengthLimitedStream(body, limit);
+            length = await blobs.WriteAsync(key, limited, ct);
+        }
+        catch (PayloadTooLargeException)
+        {
+            return new StorageOutcome.PayloadTooLarge(limit);
+        }
+        catch (Exception e) when (IsClientAbort(e, ct))
+        {
+            LogUploadAborted(logger, owner);
+            return new StorageOutcome.Aborted();
+        }
+
+        StorageOutcome outcome;
+        string? oldBlob = null;
+        try
+        {
+            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key);
+        }
+        catch
+        {
+            await DeleteBlobQuietlyAsync(key);
+            throw;
+        }
+
+        if (outcome is StorageOutcome.Created or StorageOutcome.Updated)
+        {
+            if (oldBlob is not null)
+            {
+                await DeleteBlobQuietlyAsync(oldBlob);
+            }
+        }
+        else
+        {
+            await DeleteBlobQuietlyAsync(key);
+        }
+
+        return outcome;
+
+        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string key)
+        {
+            // The commit must not be torn by a client that goes away after its upload finished.
+            var none = CancellationToken.None;
+            await using var tx = await db.Database.BeginTransactionAsync(none);
+            var account = await LockAccountAsync(owner, none);
+
+            var ancestors = path.Ancestors();
+            var keys = new List<string>((ancestors.Count * 2) + 2) { path.Value, path.AsOtherKind().Value };
+            foreach (var a in ancestors)
+            {
+                keys.Add(a.Value);
+                if (!a.IsRoot)
+                {
+                    keys.Add(a.AsOtherKind().Value);
+                }
+            }
+
+            var nodes = await db.Nodes.Where(n => n.Owner == owner && keys.Contains(n.Path)).ToDictionaryAsync(n => n.Path, StringComparer.Ordinal, none);
+
+            // draft-26 §4: a name is either a document or a folder, anywhere along the path.
+            foreach (var a in ancestors)
+            {
+                if (!a.IsRoot && nodes.ContainsKey(a.AsOtherKind().Value))
+                {
+                    return (new StorageOutcome.Conflict($"'{a.AsOtherKind().Value}' is a document"), null);
+                }
+            }
+
+            if (nodes.ContainsKey(path.AsOtherKind().Value))
+            {
+                return (new StorageOutcome.Conflict($"'{path.Value}' is a folder"), null);
+            }
+
+            nodes.TryGetValue(path.Value, out var existing);
+            var current = existing is null ? (ETag?)null : ETag.FromStored(existing.ETag);
+            if (conditions.WriteFails(current))
+            {
+                return (new StorageOutcome.PreconditionFailed(current), null);
+            }
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            var etag = ETag.New();
+            var parentPath = path.Parent!.Value;
+            string? oldBlob = null;
+            if (existing is null)
+            {
+                db.Nodes.Add(new StorageNode
+                {
+                    Owner = owner,
+                    Path = path.Value,
+                    ParentPath = parentPath,
+                    IsFolder = false,
+                    ETag = etag.Value,
+                    LastModifiedUtc = now,
+                    ContentType = contentType,
+                    ContentLength = length,
+                    BlobKey = key,
+                });
+                account.DocumentCount++;
+                account.UsedBytes += length;
+            }
+            else
+            {
+                oldBlob = existing.BlobKey;
+                account.UsedBytes += length - existing.ContentLength;
+                existing.ETag = etag.Value;
+                existing.LastModifiedUtc = now;
+                existing.ContentType = contentType;
+                existing.ContentLength = length;
+                existing.BlobKey = key;
+            }
+
+            // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
+            // created, and each new child bumps its parent's child count.
+            var childIsNew = existing is null;
+            for (var i = ancestors.Count - 1; i >= 0; i--)
+            {
+                var folder = ancestors[i];
+                if (nodes.TryGetValue(folder.Value, out var row))
+                {
+                    row.ETag = ETag.New().Value;
+                    row.LastModifiedUtc = now;
+                    if (childIsNew)
+                    {
+                        row.ChildCount++;
+                    }
+
+                    childIsNew = false;
+                }
+                else
+                {
+                    db.Nodes.Add(new StorageNode
+                    {
+                        Owner = owner,
+                        Path = folder.Value,
+                        ParentPath = folder.Parent?.Value,
+                        IsFolder = true,
+                        ETag = ETag.New().Value,
+                        LastModifiedUtc = now,
+                        ChildCount = 1,
+                    });
+                    childIsNew = true;
+                }
+            }
+
+            await db.SaveChangesAsync(none);
+            await tx.CommitAsync(none);
+            return (existing is null ? new StorageOutcome.Created(etag) : new StorageOutcome.Updated(etag), oldBlob);
+        }
+    }
+
+    public async Task<StorageOutcome> DeleteAsync(string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+    {
+        _ = ct;
+        var none = CancellationToken.None;
+        string blobKey;
+        ETag deleted;
+        await using (var tx = await db.Database.BeginTransactionAsync(none))
+        {
+            var account = await LockAccountAsync(owner, none);
+            var ancestors = path.Ancestors();
+            var keys = new List<string>(ancestors.Count + 1) { path.Value };
+            keys.AddRange(ancestors.Select(a => a.Value));
+            var nodes = await db.Nodes.Where(n => n.Owner == owner && keys.Contains(n.Path)).ToDictionaryAsync(n => n.Path, StringComparer.Ordinal, none);
+
+            if (!nodes.TryGetValue(path.Value, out var doc))
+            {
+                // RFC 9110 §13.1.1 would allow 412 for If-Match on a missing document;
+                // the protocol's answer for a missing document is 404 (draft-26 §5).
+                return new StorageOutcome.NotFound();
+            }
+
+            deleted = ETag.FromStored(doc.ETag);
+            if (conditions.WriteFails(deleted))
+            {
+                return new StorageOutcome.PreconditionFailed(deleted);
+            }
+
+            blobKey = doc.BlobKey!;
+            db.Nodes.Remove(doc);
+            account.DocumentCount--;
+            account.UsedBytes -= doc.ContentLength;
+
+            // Walk up: a folder left without children disappears (draft-26 §4), every other
+            // ancestor gets a new version.
+            var now = clock.GetUtcNow().UtcDateTime;
+            var childRemoved = true;
+            for (var i = ancestors.Count - 1; i >= 0; i--)
+            {
+                if (!nodes.TryGetValue(ancestors[i].Value, out var folder))
+                {
+                    continue;
+                }
+
+                if (childRemoved)
+                {
+                    folder.ChildCount--;
+                }
+
+                if (folder.ChildCount <= 0)
+                {
+                    db.Nodes.Remove(folder);
+                    childRemoved = true;
+                }
+                else
+                {
+                    folder.ETag = ETag.New().Value;
+                    folder.LastModifiedUtc = now;
+                    childRemoved = false;
+                }
+            }
+
+            await db.SaveChangesAsync(none);
+            await tx.CommitAsync(none);
+        }
+
+        await DeleteBlobQuietlyAsync(blobKey);
+        return new StorageOutcome.Deleted(deleted);
+    }
+
+    /// <summary>
+    /// Takes the user's row lock (creating the row on first write) and returns the tracked row.
+    /// In PostgreSQL the upsert holds the row lock until commit, so writes of one user are
+    /// serialized even across server processes; SQLite serializes all writers anyway.
+    /// </summary>
+    private async Task<StorageAccount> LockAccountAsync(string owner, CancellationToken ct)
+    {
+        var rows = await db.Database.SqlQuery<AccountRow>($"""
+            INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
+            VALUES ({owner}, 1, 0, 0)
+            ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
+            RETURNING "WriteVersion", "UsedBytes", "DocumentCount"
+            """).ToListAsync(ct);
+        var row = rows[0];
+        var account = new StorageAccount
+        {
+            UserName = owner,
+            WriteVersion = row.WriteVersion,
+            UsedBytes = row.UsedBytes,
+            DocumentCount = row.DocumentCount,
+        };
+        db.Accounts.Attach(account);
+        return account;
+    }
+
+    private async Task DeleteBlobQuietlyAsync(string key)
+    {
+        try
+        {
+            await blobs.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Left for the orphan sweeper; the metadata no longer points at it.
+            LogBlobDeleteFailed(logger, key, e);
+        }
+    }
+
+    private static bool IsClientAbort(Exception e, CancellationToken ct) =>
+        ct.IsCancellationRequested || e is OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException;
+
+    private sealed class AccountRow
+    {
+        public long WriteVersion { get; set; }
+
+        public long UsedBytes { get; set; }
+
+        public long DocumentCount { get; set; }
+    }
+
+    private sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload for {Owner} ended before its body was complete; nothing stored")]
+    private static partial void LogUploadAborted(ILogger logger, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete blob {Key}; the orphan sweeper will retry")]
+    private static partial void LogBlobDeleteFailed(ILogger logger, string key, Exception exception);
+}
