@@ -1,0 +1,125 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using UnhostedStore.Authorization;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.IntegrationTests.Infrastructure;
+
+public enum Backend
+{
+    SqliteFileSystem,
+    PostgresFileSystem,
+}
+
+/// <summary>
+/// One real server (Kestrel on 127.0.0.1, a random port) for one test class and one backend.
+/// Contract test classes take a <see cref="ServerFixture"/> and run unchanged on every backend.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.")]
+public abstract class ServerFixture : IAsyncLifetime
+{
+    /// <summary>The document size limit the test servers run with (small, so 413 is cheap to test).</summary>
+    public const long MaxDocumentBytes = 1024 * 1024;
+
+    private Factory? _factory;
+
+    protected ServerFixture(Backend backend) => Backend = backend;
+
+    public Backend Backend { get; }
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "us-test-" + Guid.NewGuid().ToString("N"));
+
+    public TestTokens Tokens { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public IServiceProvider Services => _factory!.Services;
+
+    public string? PostgresConnectionString { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        if (Backend == Backend.PostgresFileSystem)
+        {
+            PostgresConnectionString = await TestPostgres.CreateDatabaseAsync();
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        _factory = new Factory(this);
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        Client = NewClient();
+    }
+
+    /// <summary>A fresh client with no default headers, for requests that must not share any.</summary>
+    public HttpClient NewClient() => new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None, UseCookies = false }) { BaseAddress = BaseAddress };
+
+    /// <summary>A new user name, so tests in one class never see each other's data.</summary>
+    public static string NewUser() => "u" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>A scoped metadata context, for asserting on what was stored.</summary>
+    public AsyncServiceScope CreateScope() => _factory!.Services.CreateAsyncScope();
+
+    public static StorageDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<StorageDbContext>();
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class Factory(ServerFixture fixture) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("urls", "http://127.0.0.1:0");
+            builder.UseSetting("DataDirectory", fixture.DataDirectory);
+            builder.UseSetting("Storage:MaxDocumentBytes", MaxDocumentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (fixture.PostgresConnectionString is not null)
+            {
+                builder.UseSetting("ConnectionStrings:Postgres", fixture.PostgresConnectionString);
+            }
+
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(fixture.Tokens);
+                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestTokenHandler>(StorageClaims.Scheme, null);
+            });
+        }
+    }
+}
+
+public sealed class SqliteServerFixture() : ServerFixture(Backend.SqliteFileSystem);
+
+public sealed class PostgresServerFixture() : ServerFixture(Backend.PostgresFileSystem);
+
+public static class HttpExtensions
+{
+    public static HttpRequestMessage WithToken(this HttpRequestMessage request, string token)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test of UnhostedStore: unit tests, and the integration/conformance suite against
+# SQLite + filesystem and PostgreSQL + filesystem. It starts what the tests need itself:
+#   - PostgreSQL 15 (initdb + pg_ctl into a temp dir, on a free 127.0.0.1 port, stopped afterwards)
+# Usage: bash tests/run.sh [extra dotnet test arguments, e.g. --filter Name~Put]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+if [[ ! -x "$PGBIN/initdb" || ! -x "$PGBIN/pg_ctl" ]]; then
+  echo "tests/run.sh: PostgreSQL 15 server binaries not found in $PGBIN." >&2
+  echo "Install them with: apt-get install -y postgresql-15" >&2
+  exit 1
+fi
+if ! command -v dotnet >/dev/null; then
+  echo "tests/run.sh: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH." >&2
+  exit 1
+fi
+
+work=$(mktemp -d /tmp/unhostedstore-tests.XXXXXX)
+pgdata="$work/pg"
+as_pg=()
+if [[ $(id -u) == 0 ]]; then
+  # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+  id postgres >/dev/null 2>&1 || { echo "tests/run.sh: running as root needs a 'postgres' user (apt-get install -y postgresql-15 creates it)." >&2; exit 1; }
+  chown postgres "$work"
+  chmod 755 "$work"
+  as_pg=(runuser -u postgres --)
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+stop_pg() {
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap stop_pg EXIT
+
+"${as_pg[@]}" "$PGBIN/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
+  || { cat "$work/initdb.log" >&2; exit 1; }
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work -c max_connections=500 -c shared_buffers=64MB" \
+  start >/dev/null || { cat "$pgdata/server.log" >&2; exit 1; }
+echo "tests/run.sh: PostgreSQL on 127.0.0.1:$port"
+
+export UNHOSTEDSTORE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+
+log="$work/dotnet-test.log"
+set +e
+dotnet test UnhostedStore.sln --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain summary line over all test projects.
+passed=$(awk 'match($0, /Passed: +[0-9]+/) { split(substr($0, RSTART, RLENGTH), a, / +/); s += a[2] } END { print s + 0 }' "$log")
+failed=$(awk 'match($0, /Failed: +[0-9]+/) { split(substr($0, RSTART, RLENGTH), a, / +/); s += a[2] } END { print s + 0 }' "$log")
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+if [[ $status == 0 && ${passed:-0} == 0 ]]; then
+  echo "tests/run.sh: no test ran" >&2
+  exit 1
+fi
+exit "$status"
