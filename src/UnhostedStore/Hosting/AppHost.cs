@@ -47,7 +47,6 @@ public static class AppHost
         services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(Path.Combine(Path.GetFullPath(database.DataDirectory), "blobs")));
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
-        services.AddSingleton<StorageResponder>();
         services.AddSingleton<StorageAuthenticator>();
         services.AddAuthentication();
         services.AddHostedService<MigrationHostedService>();

@@ -24,7 +24,7 @@ public static class StorageEndpoints
         Cors.Apply(context);
         var services = context.RequestServices;
         var outcome = await DispatchAsync(context, services);
-        await services.GetRequiredService<StorageResponder>().WriteAsync(context, outcome);
+        await StorageResponder.WriteAsync(context, outcome);
     }
 
     private static async Task<StorageOutcome> DispatchAsync(HttpContext context, IServiceProvider services)
@@ -79,7 +79,13 @@ public static class StorageEndpoints
         {
             return path.IsFolder
                 ? await storage.GetFolderAsync(owner, path, conditions, context.RequestAborted)
-                : await storage.GetDocumentAsync(owner, path, conditions, request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null, context.RequestAborted);
+                : await storage.GetDocumentAsync(
+                    owner,
+                    path,
+                    conditions,
+                    request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null,
+                    openBody: !HttpMethods.IsHead(method),
+                    context.RequestAborted);
         }
 
         if (path.IsFolder)

@@ -11,8 +11,9 @@ public abstract record StorageOutcome
     {
     }
 
-    /// <summary>200 (or 206 with <paramref name="Range"/>) with a document body.</summary>
-    public sealed record DocumentFound(DocumentVersion Document, ByteRange? Range, bool Public) : StorageOutcome;
+    /// <summary>200 (or 206 with <paramref name="Range"/>) with a document body. <paramref name="Body"/>
+    /// is the opened blob (positioned at the range), or null for HEAD; the responder disposes it.</summary>
+    public sealed record DocumentFound(DocumentVersion Document, ByteRange? Range, bool Public, Stream? Body) : StorageOutcome;
 
     /// <summary>200 with a folder listing already serialized.</summary>
     public sealed record FolderListed(ETag ETag, ReadOnlyMemory<byte> Body) : StorageOutcome;

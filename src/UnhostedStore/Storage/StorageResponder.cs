@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using UnhostedStore.Blobs;
 
 namespace UnhostedStore.Storage;
 
@@ -11,7 +10,7 @@ namespace UnhostedStore.Storage;
 /// Nothing here varies per request except what the request itself asked for, so identical state
 /// gives identical answers (no request ids, no timestamps besides Date).
 /// </summary>
-public sealed class StorageResponder(IBlobStore blobs)
+public static class StorageResponder
 {
     public const string AllowedMethods = "GET, HEAD, PUT, DELETE, OPTIONS";
 
@@ -22,7 +21,7 @@ public sealed class StorageResponder(IBlobStore blobs)
     // draft-26 §6: public documents say "public" so shared caches may keep them (revalidated).
     private const string NoCachePublic = "no-cache, public";
 
-    public async Task WriteAsync(HttpContext context, StorageOutcome outcome)
+    public static async Task WriteAsync(HttpContext context, StorageOutcome outcome)
     {
         var response = context.Response;
         var headers = response.Headers;
@@ -144,7 +143,7 @@ public sealed class StorageResponder(IBlobStore blobs)
         }
     }
 
-    private async Task WriteDocumentAsync(HttpContext context, StorageOutcome.DocumentFound found, bool head)
+    private static async Task WriteDocumentAsync(HttpContext context, StorageOutcome.DocumentFound found, bool head)
     {
         var response = context.Response;
         var headers = response.Headers;
@@ -170,15 +169,22 @@ public sealed class StorageResponder(IBlobStore blobs)
         }
 
         response.ContentLength = length;
-        if (head || length == 0)
+        if (found.Body is not { } stream)
         {
             return;
         }
 
-        // Stream straight from the blob; nothing is buffered beyond one copy buffer.
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await using var stream = await blobs.OpenReadAsync(doc.BlobKey, found.Range, context.RequestAborted);
-        await CopyExactlyAsync(stream, response.Body, length, context.RequestAborted);
+        await using (stream)
+        {
+            if (head || length == 0)
+            {
+                return;
+            }
+
+            // Stream straight from the blob; nothing is buffered beyond one copy buffer.
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await CopyExactlyAsync(stream, response.Body, length, context.RequestAborted);
+        }
     }
 
     private static async Task CopyExactlyAsync(Stream source, Stream destination, long count, CancellationToken ct)

@@ -26,6 +26,32 @@ public sealed partial class StorageService(
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = false, SkipValidation = true };
 
     public async Task<StorageOutcome> GetDocumentAsync(
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct)
+    {
+        // A writer deletes the previous blob right after its commit, so a reader that saw the
+        // old row can find its blob gone: read the row again and serve what is current then.
+        string? missingBlob = null;
+        while (true)
+        {
+            var outcome = await ReadDocumentAsync(owner, path, conditions, rangeHeader, ct);
+            if (!openBody || outcome is not StorageOutcome.DocumentFound found)
+            {
+                return outcome;
+            }
+
+            try
+            {
+                var body = await blobs.OpenReadAsync(found.Document.BlobKey, found.Range, ct);
+                return found with { Body = body };
+            }
+            catch (BlobNotFoundException) when (missingBlob != found.Document.BlobKey)
+            {
+                missingBlob = found.Document.BlobKey;
+            }
+        }
+    }
+
+    private async Task<StorageOutcome> ReadDocumentAsync(
         string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, CancellationToken ct)
     {
         var node = await db.Nodes.AsNoTracking()
@@ -68,7 +94,7 @@ public sealed partial class StorageService(
             }
         }
 
-        return new StorageOutcome.DocumentFound(version, range, isPublic);
+        return new StorageOutcome.DocumentFound(version, range, isPublic, null);
     }
 
     public async Task<StorageOutcome> GetFolderAsync(
