@@ -33,6 +33,9 @@ public static class AppHost
 
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateWithFluent<StorageOptions, StorageOptionsValidator>();
 
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWithFluent<RateLimitOptions, RateLimitOptionsValidator>();
+        services.AddSingleton<StorageRateLimiter>();
+
         var database = DatabaseOptions.FromConfiguration(configuration);
         services.AddOptions<DatabaseOptions>()
             .Configure(o =>

@@ -37,6 +37,12 @@ public static class StorageEndpoints
             return new StorageOutcome.Preflight();
         }
 
+        var limiter = services.GetRequiredService<StorageRateLimiter>();
+        if (limiter.TryAcquireRequest(context) is { } retryAfter)
+        {
+            return new StorageOutcome.TooManyRequests(retryAfter);
+        }
+
         var isGet = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         var isPut = HttpMethods.IsPut(method);
         var isDelete = HttpMethods.IsDelete(method);
@@ -75,6 +81,11 @@ public static class StorageEndpoints
         }
 
         var storage = services.GetRequiredService<StorageService>();
+        if (isGet && path.IsDocument && path.IsUnderPublic && context.Request.Headers.Authorization.Count == 0)
+        {
+            return await GetPublicDocumentAsync(context, storage, limiter, owner, path, conditions);
+        }
+
         if (isGet)
         {
             return path.IsFolder
@@ -83,7 +94,7 @@ public static class StorageEndpoints
                     owner,
                     path,
                     conditions,
-                    request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null,
+                    RangeOf(request),
                     openBody: !HttpMethods.IsHead(method),
                     context.RequestAborted);
         }
@@ -101,6 +112,29 @@ public static class StorageEndpoints
 
         return await PutAsync(context, storage, options, owner, path, conditions);
     }
+
+    /// <summary>
+    /// A tokenless read of a public document. draft-26 §14: servers SHOULD stop brute-force
+    /// guessing of public URLs, so each client IP may miss only a few times a minute.
+    /// </summary>
+    private static async Task<StorageOutcome> GetPublicDocumentAsync(
+        HttpContext context, StorageService storage, StorageRateLimiter limiter, string owner, StoragePath path, RequestConditions conditions)
+    {
+        if (limiter.CheckPublicMisses(context) is { } retryAfter)
+        {
+            return new StorageOutcome.TooManyRequests(retryAfter);
+        }
+
+        var outcome = await storage.GetDocumentAsync(owner, path, conditions, RangeOf(context.Request), openBody: !HttpMethods.IsHead(context.Request.Method), context.RequestAborted);
+        if (outcome is StorageOutcome.NotFound)
+        {
+            limiter.RecordPublicMiss(context);
+        }
+
+        return outcome;
+    }
+
+    private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
 
     private static async Task<StorageOutcome> PutAsync(
         HttpContext context, StorageService storage, StorageOptions options, string owner, StoragePath path, RequestConditions conditions)
@@ -209,7 +243,9 @@ public readonly record struct StorageTarget(string? Owner, StoragePath? Path, St
     {
         if (rawTarget is null || !rawTarget.StartsWith(StorageEndpoints.Prefix, StringComparison.Ordinal))
         {
-            return Fail("request target must be in origin form");
+            return Fail(rawTarget is not null && rawTarget.StartsWith("/storage", StringComparison.Ordinal)
+                ? "missing user name"
+                : "request target must be in origin form");
         }
 
         if (rawTarget.Length > maxUrlBytes)

@@ -54,6 +54,9 @@ public abstract record StorageOutcome
 
     public sealed record NotImplemented(string Reason) : StorageOutcome;
 
+    /// <summary>429 (draft-26 §5): this client sent too much; try again after <paramref name="RetryAfter"/>.</summary>
+    public sealed record TooManyRequests(TimeSpan RetryAfter) : StorageOutcome;
+
     /// <summary>The client went away mid-request; nothing is written to it.</summary>
     public sealed record Aborted : StorageOutcome;
 }

@@ -134,6 +134,11 @@ public static class StorageResponder
                 await WriteErrorAsync(context, StatusCodes.Status501NotImplemented, "Not implemented: " + notImplemented.Reason);
                 return;
 
+            case StorageOutcome.TooManyRequests tooMany:
+                headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(tooMany.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests");
+                return;
+
             case StorageOutcome.Aborted:
                 context.Abort();
                 return;

@@ -54,7 +54,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
         Directory.CreateDirectory(DataDirectory);
         _factory = new Factory(this);
-        _factory.UseKestrel(0);
+        ConfigureKestrel(_factory);
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
@@ -62,7 +62,18 @@ public abstract class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh client with no default headers, for requests that must not share any.</summary>
-    public HttpClient NewClient() => new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None, UseCookies = false }) { BaseAddress = BaseAddress };
+    public HttpClient NewClient() => new(CreateHandler()) { BaseAddress = BaseAddress };
+
+    protected virtual SocketsHttpHandler CreateHandler() =>
+        new() { AutomaticDecompression = System.Net.DecompressionMethods.None, UseCookies = false, MaxConnectionsPerServer = 64 };
+
+    /// <summary>How the real server listens; plain HTTP on a random loopback port by default.</summary>
+    protected virtual void ConfigureKestrel(WebApplicationFactory<Program> factory) => factory.UseKestrel(0);
+
+    /// <summary>Extra settings for fixtures that test one setting (rate limits, …).</summary>
+    protected virtual void ConfigureSettings(IWebHostBuilder builder)
+    {
+    }
 
     /// <summary>A new user name, so tests in one class never see each other's data.</summary>
     public static string NewUser() => "u" + Guid.NewGuid().ToString("N")[..12];
@@ -102,6 +113,7 @@ public abstract class ServerFixture : IAsyncLifetime
                 builder.UseSetting("ConnectionStrings:Postgres", fixture.PostgresConnectionString);
             }
 
+            fixture.ConfigureSettings(builder);
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton(fixture.Tokens);
