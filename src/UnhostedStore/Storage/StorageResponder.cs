@@ -121,6 +121,10 @@ public static class StorageResponder
                 await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"Document is larger than the limit of {tooLarge.Limit} bytes");
                 return;
 
+            case StorageOutcome.InsufficientStorage quota:
+                await WriteErrorAsync(context, StatusCodes.Status507InsufficientStorage, $"Storage quota of {quota.QuotaBytes} bytes would be exceeded");
+                return;
+
             case StorageOutcome.UriTooLong:
                 await WriteErrorAsync(context, StatusCodes.Status414UriTooLong, "URI too long");
                 return;
