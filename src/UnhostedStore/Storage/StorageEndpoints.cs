@@ -31,15 +31,15 @@ public static class StorageEndpoints
     {
         var request = context.Request;
         var method = request.Method;
-        if (HttpMethods.IsOptions(method))
+        if (IsMethod(method, HttpMethods.Options))
         {
             // draft-26 §9: preflights never need a token.
             return new StorageOutcome.Preflight();
         }
 
-        var isGet = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
-        var isPut = HttpMethods.IsPut(method);
-        var isDelete = HttpMethods.IsDelete(method);
+        var isGet = IsMethod(method, HttpMethods.Get) || IsMethod(method, HttpMethods.Head);
+        var isPut = IsMethod(method, HttpMethods.Put);
+        var isDelete = IsMethod(method, HttpMethods.Delete);
         if (!isGet && !isPut && !isDelete)
         {
             return new StorageOutcome.MethodNotAllowed();
@@ -95,6 +95,12 @@ public static class StorageEndpoints
 
         return await PutAsync(context, storage, options, owner, path, conditions);
     }
+
+    /// <summary>
+    /// RFC 9110 §9.1: method names are case-sensitive, so <c>put</c> is an unknown method (405),
+    /// not PUT. <see cref="HttpMethods.IsPut"/> and friends compare ignoring case.
+    /// </summary>
+    public static bool IsMethod(string method, string expected) => string.Equals(method, expected, StringComparison.Ordinal);
 
     private static async Task<StorageOutcome> PutAsync(
         HttpContext context, StorageService storage, StorageOptions options, string owner, StoragePath path, RequestConditions conditions)

@@ -26,7 +26,7 @@ public sealed class StorageResponder(IBlobStore blobs)
     {
         var response = context.Response;
         var headers = response.Headers;
-        var head = HttpMethods.IsHead(context.Request.Method);
+        var head = StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head);
         switch (outcome)
         {
             case StorageOutcome.DocumentFound found:
@@ -212,7 +212,7 @@ public sealed class StorageResponder(IBlobStore blobs)
         response.ContentType = "text/plain; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(message + "\n");
         response.ContentLength = bytes.Length;
-        return HttpMethods.IsHead(context.Request.Method)
+        return StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head)
             ? Task.CompletedTask
             : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
