@@ -15,14 +15,14 @@ public static class Cli
         switch (args[0])
         {
             case "migrate":
-            {
-                var builder = WebApplication.CreateBuilder(args[1..]);
-                AppHost.ConfigureServices(builder);
-                await using var app = builder.Build();
-                await PersistenceServices.MigrateAsync(app.Services, CancellationToken.None);
-                await Console.Out.WriteLineAsync("Migrations applied.");
-                return 0;
-            }
+                {
+                    var builder = WebApplication.CreateBuilder(args[1..]);
+                    AppHost.ConfigureServices(builder);
+                    await using var app = builder.Build();
+                    await PersistenceServices.MigrateAsync(app.Services, CancellationToken.None);
+                    await Console.Out.WriteLineAsync("Migrations applied.");
+                    return 0;
+                }
 
             default:
                 await Console.Error.WriteLineAsync($"Unknown command '{args[0]}'.");

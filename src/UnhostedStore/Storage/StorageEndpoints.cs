@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Authorization;
+using UnhostedStore.Blobs;
 using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Storage;
@@ -16,15 +17,31 @@ public static class StorageEndpoints
 {
     public const string Prefix = "/storage/";
 
+    /// <summary>How often a GET re-reads when its version is replaced under it.</summary>
+    private const int MaxReadAttempts = 5;
+
     public static IEndpointConventionBuilder MapStorage(this IEndpointRouteBuilder app) =>
         app.Map(Prefix + "{**path}", HandleAsync).WithDisplayName("storage");
 
     public static async Task HandleAsync(HttpContext context)
     {
-        Cors.Apply(context);
         var services = context.RequestServices;
-        var outcome = await DispatchAsync(context, services);
-        await services.GetRequiredService<StorageResponder>().WriteAsync(context, outcome);
+        for (var attempt = 1; ; attempt++)
+        {
+            Cors.Apply(context);
+            var outcome = await DispatchAsync(context, services);
+            try
+            {
+                await services.GetRequiredService<StorageResponder>().WriteAsync(context, outcome);
+                return;
+            }
+            catch (BlobNotFoundException) when (attempt < MaxReadAttempts && !context.Response.HasStarted)
+            {
+                // A write committed a new version (and deleted the old blob) between this GET's
+                // metadata read and its opening of the blob: read again, the new version is there.
+                context.Response.Clear();
+            }
+        }
     }
 
     private static async Task<StorageOutcome> DispatchAsync(HttpContext context, IServiceProvider services)
