@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Authorization;
+using UnhostedStore.Blobs;
 using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Storage;
