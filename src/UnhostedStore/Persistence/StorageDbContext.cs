@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Accounts;
 
 namespace UnhostedStore.Persistence;
 
@@ -6,22 +8,26 @@ namespace UnhostedStore.Persistence;
 /// The one metadata context. Each provider has a subclass only so that it can own its own
 /// migrations set (<see cref="SqliteStorageDbContext"/>, <see cref="PostgresStorageDbContext"/>).
 /// </summary>
-public abstract class StorageDbContext(DbContextOptions options) : DbContext(options)
+public abstract class StorageDbContext(DbContextOptions options) : IdentityDbContext<UserAccount>(options)
 {
     public DbSet<StorageAccount> Accounts => Set<StorageAccount>();
 
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<StorageAccount>(e =>
+        // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+
+        builder.Entity<StorageAccount>(e =>
         {
             e.ToTable("StorageAccounts");
             e.HasKey(a => a.UserName);
             e.Property(a => a.UserName).HasMaxLength(64);
         });
 
-        modelBuilder.Entity<StorageNode>(e =>
+        builder.Entity<StorageNode>(e =>
         {
             e.ToTable("StorageNodes");
 
