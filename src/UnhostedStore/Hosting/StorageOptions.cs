@@ -12,6 +12,10 @@ public sealed class StorageOptions
 
     /// <summary><c>Storage:MaxUrlBytes</c>: longer request targets on storage routes answer 414.</summary>
     public int MaxUrlBytes { get; set; } = 8192;
+
+    /// <summary><c>Storage:DefaultQuotaBytes</c>: how many bytes of documents each user may
+    /// store; a PUT that would pass it answers 507 and stores nothing. 0 means no limit.</summary>
+    public long DefaultQuotaBytes { get; set; }
 }
 
 public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
@@ -19,6 +23,7 @@ public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
     public StorageOptionsValidator()
     {
         RuleFor(o => o.MaxDocumentBytes).GreaterThan(0).WithName("Storage:MaxDocumentBytes");
+        RuleFor(o => o.DefaultQuotaBytes).GreaterThanOrEqualTo(0).WithName("Storage:DefaultQuotaBytes");
         RuleFor(o => o.MaxUrlBytes).InclusiveBetween(256, 60 * 1024).WithName("Storage:MaxUrlBytes");
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Authorization;
+using UnhostedStore.Blobs;
 using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Storage;
@@ -31,7 +32,7 @@ public static class StorageEndpoints
     {
         var request = context.Request;
         var method = request.Method;
-        if (HttpMethods.IsOptions(method))
+        if (IsMethod(method, HttpMethods.Options))
         {
             // draft-26 §9: preflights never need a token.
             return new StorageOutcome.Preflight();
@@ -43,9 +44,9 @@ public static class StorageEndpoints
             return new StorageOutcome.TooManyRequests(retryAfter);
         }
 
-        var isGet = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
-        var isPut = HttpMethods.IsPut(method);
-        var isDelete = HttpMethods.IsDelete(method);
+        var isGet = IsMethod(method, HttpMethods.Get) || IsMethod(method, HttpMethods.Head);
+        var isPut = IsMethod(method, HttpMethods.Put);
+        var isDelete = IsMethod(method, HttpMethods.Delete);
         if (!isGet && !isPut && !isDelete)
         {
             return new StorageOutcome.MethodNotAllowed();
@@ -95,7 +96,7 @@ public static class StorageEndpoints
                     path,
                     conditions,
                     RangeOf(request),
-                    openBody: !HttpMethods.IsHead(method),
+                    openBody: !IsMethod(method, HttpMethods.Head),
                     context.RequestAborted);
         }
 
@@ -125,7 +126,7 @@ public static class StorageEndpoints
             return new StorageOutcome.TooManyRequests(retryAfter);
         }
 
-        var outcome = await storage.GetDocumentAsync(owner, path, conditions, RangeOf(context.Request), openBody: !HttpMethods.IsHead(context.Request.Method), context.RequestAborted);
+        var outcome = await storage.GetDocumentAsync(owner, path, conditions, RangeOf(context.Request), openBody: !IsMethod(context.Request.Method, HttpMethods.Head), context.RequestAborted);
         if (outcome is StorageOutcome.NotFound)
         {
             limiter.RecordPublicMiss(context);
@@ -135,6 +136,12 @@ public static class StorageEndpoints
     }
 
     private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
+
+    /// <summary>
+    /// RFC 9110 §9.1: method names are case-sensitive, so <c>put</c> is an unknown method (405),
+    /// not PUT. <see cref="HttpMethods.IsPut"/> and friends compare ignoring case.
+    /// </summary>
+    public static bool IsMethod(string method, string expected) => string.Equals(method, expected, StringComparison.Ordinal);
 
     private static async Task<StorageOutcome> PutAsync(
         HttpContext context, StorageService storage, StorageOptions options, string owner, StoragePath path, RequestConditions conditions)

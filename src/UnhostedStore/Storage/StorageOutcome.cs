@@ -50,6 +50,9 @@ public abstract record StorageOutcome
 
     public sealed record UriTooLong : StorageOutcome;
 
+    /// <summary>507 (draft-26 §5): the write would take the user past their quota.</summary>
+    public sealed record InsufficientStorage(long QuotaBytes) : StorageOutcome;
+
     public sealed record RangeNotSatisfiable(long Length) : StorageOutcome;
 
     public sealed record NotImplemented(string Reason) : StorageOutcome;

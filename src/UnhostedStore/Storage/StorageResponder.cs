@@ -25,7 +25,7 @@ public static class StorageResponder
     {
         var response = context.Response;
         var headers = response.Headers;
-        var head = HttpMethods.IsHead(context.Request.Method);
+        var head = StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head);
         switch (outcome)
         {
             case StorageOutcome.DocumentFound found:
@@ -119,6 +119,10 @@ public static class StorageResponder
 
             case StorageOutcome.PayloadTooLarge tooLarge:
                 await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"Document is larger than the limit of {tooLarge.Limit} bytes");
+                return;
+
+            case StorageOutcome.InsufficientStorage quota:
+                await WriteErrorAsync(context, StatusCodes.Status507InsufficientStorage, $"Storage quota of {quota.QuotaBytes} bytes would be exceeded");
                 return;
 
             case StorageOutcome.UriTooLong:
@@ -223,7 +227,7 @@ public static class StorageResponder
         response.ContentType = "text/plain; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(message + "\n");
         response.ContentLength = bytes.Length;
-        return HttpMethods.IsHead(context.Request.Method)
+        return StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head)
             ? Task.CompletedTask
             : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }

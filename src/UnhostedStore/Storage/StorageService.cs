@@ -250,6 +250,15 @@ public sealed partial class StorageService(
                 return (new StorageOutcome.PreconditionFailed(current), null);
             }
 
+            // The account row is locked, so this check and the usage update below are atomic:
+            // concurrent writers can never take the user past the quota together.
+            var quota = options.Value.DefaultQuotaBytes;
+            var usedAfter = account.UsedBytes + length - (existing?.ContentLength ?? 0);
+            if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
+            {
+                return (new StorageOutcome.InsufficientStorage(quota), null);
+            }
+
             var now = clock.GetUtcNow().UtcDateTime;
             var etag = ETag.New();
             var parentPath = path.Parent!.Value;

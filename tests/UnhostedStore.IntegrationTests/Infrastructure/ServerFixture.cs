@@ -113,6 +113,11 @@ public abstract class ServerFixture : IAsyncLifetime
                 builder.UseSetting("ConnectionStrings:Postgres", fixture.PostgresConnectionString);
             }
 
+            // The suite sends thousands of requests from one address; the abuse limits are
+            // tested by their own fixture (RateLimitedServerFixture), which overrides these.
+            builder.UseSetting("RateLimiting:StoragePerIpPerSecond", "1000000");
+            builder.UseSetting("RateLimiting:StoragePerIpBurst", "1000000");
+            builder.UseSetting("RateLimiting:PublicMissesPerMinute", "1000000");
             fixture.ConfigureSettings(builder);
             builder.ConfigureTestServices(services =>
             {

@@ -59,3 +59,16 @@ public abstract class RateLimitedServerFixture(Backend backend) : ServerFixture(
 public sealed class RateLimitedSqliteFixture() : RateLimitedServerFixture(Backend.SqliteFileSystem);
 
 public sealed class RateLimitedPostgresFixture() : RateLimitedServerFixture(Backend.PostgresFileSystem);
+
+/// <summary>A server where every user may store <see cref="QuotaBytes"/> bytes.</summary>
+public abstract class QuotaServerFixture(Backend backend) : ServerFixture(backend)
+{
+    public const long QuotaBytes = 10_000;
+
+    protected override void ConfigureSettings(IWebHostBuilder builder) =>
+        builder.UseSetting("Storage:DefaultQuotaBytes", QuotaBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
+
+public sealed class QuotaSqliteFixture() : QuotaServerFixture(Backend.SqliteFileSystem);
+
+public sealed class QuotaPostgresFixture() : QuotaServerFixture(Backend.PostgresFileSystem);
