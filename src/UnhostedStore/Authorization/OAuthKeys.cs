@@ -12,13 +12,20 @@ namespace UnhostedStore.Authorization;
 /// </summary>
 public sealed class OAuthKeys
 {
-    private OAuthKeys(byte[] signing, byte[] encryption)
+    private OAuthKeys(byte[] signing, byte[] encryption, byte[] ecdsa)
     {
         SigningKey = new SymmetricSecurityKey(signing) { KeyId = KeyId(signing) };
         EncryptionKey = new SymmetricSecurityKey(encryption) { KeyId = KeyId(encryption) };
+        var ec = ECDsa.Create();
+        ec.ImportPkcs8PrivateKey(ecdsa, out _);
+        AsymmetricSigningKey = new ECDsaSecurityKey(ec) { KeyId = KeyId(ecdsa) };
     }
 
     public SymmetricSecurityKey SigningKey { get; }
+
+    /// <summary>OpenIddict insists on one asymmetric key (for tokens others might verify);
+    /// access tokens are signed with the symmetric one, registered first.</summary>
+    public ECDsaSecurityKey AsymmetricSigningKey { get; }
 
     public SymmetricSecurityKey EncryptionKey { get; }
 
@@ -29,7 +36,11 @@ public sealed class OAuthKeys
         var file = Path.Combine(dir, "oauth-keys.json");
         if (!File.Exists(file))
         {
-            var fresh = new KeyFile(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var fresh = new KeyFile(
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                Convert.ToBase64String(ec.ExportPkcs8PrivateKey()));
             var temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
             File.WriteAllText(temp, JsonSerializer.Serialize(fresh));
             if (!OperatingSystem.IsWindows())
@@ -49,10 +60,10 @@ public sealed class OAuthKeys
         }
 
         var keys = JsonSerializer.Deserialize<KeyFile>(File.ReadAllText(file)) ?? throw new InvalidOperationException($"{file} is not a key file.");
-        return new OAuthKeys(Convert.FromBase64String(keys.Signing), Convert.FromBase64String(keys.Encryption));
+        return new OAuthKeys(Convert.FromBase64String(keys.Signing), Convert.FromBase64String(keys.Encryption), Convert.FromBase64String(keys.Ecdsa));
     }
 
     private static string KeyId(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key))[..16];
 
-    private sealed record KeyFile(string Signing, string Encryption);
+    private sealed record KeyFile(string Signing, string Encryption, string Ecdsa);
 }

@@ -60,6 +60,7 @@ public static class OAuthServices
                 o.UseReferenceAccessTokens();
                 o.DisableAccessTokenEncryption();
                 o.AddSigningKey(keys.SigningKey);
+                o.AddSigningKey(keys.AsymmetricSigningKey);
                 o.AddEncryptionKey(keys.EncryptionKey);
 
                 // A fixed issuer: tokens are then valid whichever host name a request used.

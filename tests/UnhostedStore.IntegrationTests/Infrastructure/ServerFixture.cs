@@ -29,13 +29,17 @@ public abstract class ServerFixture : IAsyncLifetime
 
     private Factory? _factory;
 
-    protected ServerFixture(Backend backend) => Backend = backend;
+    protected ServerFixture(Backend backend)
+    {
+        Backend = backend;
+        Tokens = new TestTokens(() => Services);
+    }
 
     public Backend Backend { get; }
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "us-test-" + Guid.NewGuid().ToString("N"));
 
-    public TestTokens Tokens { get; } = new();
+    public TestTokens Tokens { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -119,11 +123,6 @@ public abstract class ServerFixture : IAsyncLifetime
             builder.UseSetting("RateLimiting:StoragePerIpBurst", "1000000");
             builder.UseSetting("RateLimiting:PublicMissesPerMinute", "1000000");
             fixture.ConfigureSettings(builder);
-            builder.ConfigureTestServices(services =>
-            {
-                services.AddSingleton(fixture.Tokens);
-                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestTokenHandler>(StorageClaims.Scheme, null);
-            });
         }
     }
 }
