@@ -2,6 +2,8 @@
 # Runs every test of UnhostedStore: unit tests, and the integration/conformance suite against
 # SQLite + filesystem and PostgreSQL + filesystem. It starts what the tests need itself:
 #   - PostgreSQL 15 (initdb + pg_ctl into a temp dir, on a free 127.0.0.1 port, stopped afterwards)
+#   - an S3 server: OpenStack Swift with s3api from Debian (tests/services/start-swift.sh; it
+#     apt-installs the packages when missing and we are root), on free 127.0.0.1 ports
 # Usage: bash tests/run.sh [extra dotnet test arguments, e.g. --filter Name~Put]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +32,12 @@ fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-stop_pg() {
+stop_services() {
+  if [[ -n "${S3_DATA_DIR:-}" ]]; then DIR="$S3_DATA_DIR" bash tests/services/start-swift.sh stop >/dev/null 2>&1 || true; fi
   "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap stop_pg EXIT
+trap stop_services EXIT
 
 "${as_pg[@]}" "$PGBIN/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log" >&2; exit 1; }
@@ -44,6 +47,16 @@ trap stop_pg EXIT
 echo "tests/run.sh: PostgreSQL on 127.0.0.1:$port"
 
 export UNHOSTEDSTORE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+
+swift_out=$(DIR="$work/swift" bash tests/services/start-swift.sh) || {
+  echo "tests/run.sh: could not start the S3 server (OpenStack Swift)." >&2
+  echo "Install it with: apt-get install -y python3-swift swift swift-proxy swift-account swift-container swift-object memcached" >&2
+  exit 1
+}
+eval "$swift_out"
+echo "tests/run.sh: S3 (Swift s3api) on $S3_ENDPOINT"
+export UNHOSTEDSTORE_TEST_S3_ENDPOINT="$S3_ENDPOINT" UNHOSTEDSTORE_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
+  UNHOSTEDSTORE_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" UNHOSTEDSTORE_TEST_S3_PIDS="$S3_PIDS"
 
 log="$work/dotnet-test.log"
 set +e

@@ -34,7 +34,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         return Path.Combine(_root, key[..2], key[2..4], key);
     }
 
-    public async Task<long> WriteAsync(string key, Stream content, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(string key, Stream content, long? length, CancellationToken cancellationToken)
     {
         var final = PathFor(key);
         var temp = Path.Combine(_temp, key + "." + Guid.NewGuid().ToString("N") + ".tmp");
@@ -115,17 +115,44 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
-    /// <summary>Every stored key, for the orphan sweeper and reconcile.</summary>
-    public IEnumerable<string> EnumerateKeys()
+    public async IAsyncEnumerable<BlobEntry> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(file);
-            if (BlobKeys.IsValid(name))
+            if (!BlobKeys.IsValid(name))
             {
-                yield return name;
+                continue;
+            }
+
+            var info = new FileInfo(file);
+            if (info.Exists)
+            {
+                yield return new BlobEntry(name, info.LastWriteTimeUtc, info.Length);
             }
         }
+
+        await Task.CompletedTask;
+    }
+
+    public Task CheckAsync(CancellationToken cancellationToken) =>
+        Directory.Exists(_root) ? Task.CompletedTask : throw new BlobStoreUnavailableException($"Blob directory {_root} is missing.");
+
+    /// <summary>Temp files left by writes that never finished (a crash), older than the cutoff.</summary>
+    public int DeleteStaleTempFiles(DateTime olderThanUtc)
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_temp))
+        {
+            if (File.GetLastWriteTimeUtc(file) < olderThanUtc)
+            {
+                TryDelete(file);
+                removed++;
+            }
+        }
+
+        return removed;
     }
 
     private static void TryDelete(string path)

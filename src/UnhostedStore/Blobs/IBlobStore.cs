@@ -9,8 +9,9 @@ namespace UnhostedStore.Blobs;
 public interface IBlobStore
 {
     /// <summary>Streams <paramref name="content"/> to <paramref name="key"/> and makes it
-    /// durable before returning. On any failure nothing is left under the key.</summary>
-    Task<long> WriteAsync(string key, Stream content, CancellationToken cancellationToken);
+    /// durable before returning. On any failure nothing is left under the key.
+    /// <paramref name="length"/> is the announced length, when the client sent one.</summary>
+    Task<long> WriteAsync(string key, Stream content, long? length, CancellationToken cancellationToken);
 
     /// <summary>Opens the blob, positioned at <paramref name="range"/>'s start when given.
     /// Throws <see cref="BlobNotFoundException"/> if the key does not exist.</summary>
@@ -18,9 +19,20 @@ public interface IBlobStore
 
     /// <summary>Deletes the blob; a missing key is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every stored blob, for the orphan sweeper and <c>reconcile</c>.</summary>
+    IAsyncEnumerable<BlobEntry> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="BlobStoreUnavailableException"/> unless the store answers.</summary>
+    Task CheckAsync(CancellationToken cancellationToken);
 }
 
+public sealed record BlobEntry(string Key, DateTime LastModifiedUtc, long Length);
+
 public sealed class BlobNotFoundException(string key) : Exception($"Blob '{key}' does not exist.");
+
+/// <summary>The blob store could not be reached or failed; the request answers 503.</summary>
+public sealed class BlobStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 public static class BlobKeys
 {

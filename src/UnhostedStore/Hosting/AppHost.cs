@@ -52,7 +52,7 @@ public static class AppHost
             .ValidateWithFluent<DatabaseOptions, DatabaseOptionsValidator>();
 
         services.AddPersistence(database);
-        services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(Path.Combine(Path.GetFullPath(database.DataDirectory), "blobs")));
+        services.AddBlobStore(configuration, database.DataDirectory);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
         services.AddSingleton<StorageAuthenticator>();

@@ -39,9 +39,15 @@ public sealed partial class StorageService(
                 return outcome;
             }
 
+            if (found.Document.Inline is { } inline)
+            {
+                var (start, count) = found.Range is { } r ? (r.Start, r.Length) : (0L, inline.Length);
+                return found with { Body = new MemoryStream(inline, (int)start, (int)count, writable: false) };
+            }
+
             try
             {
-                var body = await blobs.OpenReadAsync(found.Document.BlobKey, found.Range, ct);
+                var body = await blobs.OpenReadAsync(found.Document.BlobKey!, found.Range, ct);
                 return found with { Body = body };
             }
             catch (BlobNotFoundException) when (missingBlob != found.Document.BlobKey)
@@ -56,7 +62,7 @@ public sealed partial class StorageService(
     {
         var node = await db.Nodes.AsNoTracking()
             .Where(n => n.Owner == owner && n.Path == path.Value)
-            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey })
+            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey, n.InlineContent })
             .FirstOrDefaultAsync(ct);
 
         var isPublic = path.IsUnderPublic;
@@ -77,7 +83,7 @@ public sealed partial class StorageService(
             return new StorageOutcome.NotModified(etag, isPublic);
         }
 
-        var version = new DocumentVersion(etag, node.ContentType!, node.ContentLength, node.LastModifiedUtc, node.BlobKey!);
+        var version = new DocumentVersion(etag, node.ContentType!, node.ContentLength, node.LastModifiedUtc, node.BlobKey, node.InlineContent);
         ByteRange? range = null;
         if (rangeHeader is not null && conditions.RangeApplies(etag))
         {
@@ -159,19 +165,35 @@ public sealed partial class StorageService(
     }
 
     /// <summary>
-    /// Stores a new version: the bytes go to a fresh blob key first, then one transaction
-    /// makes it current; the old blob is removed only after the commit.
+    /// Stores a new version. Small bodies (up to <c>Storage:InlineMaxBytes</c>) go into the
+    /// metadata row itself; larger ones go to a fresh blob key first. Then one transaction makes
+    /// the version current, and only after its commit is the old blob removed.
     /// </summary>
     public async Task<StorageOutcome> PutAsync(
-        string owner, StoragePath path, string contentType, Stream body, RequestConditions conditions, CancellationToken ct)
+        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct)
     {
         var limit = options.Value.MaxDocumentBytes;
-        var key = BlobKeys.New();
+        var inlineMax = options.Value.InlineMaxBytes;
+        string? key = null;
+        byte[]? inline = null;
         long length;
         try
         {
             await using var limited = new LengthLimitedStream(body, limit);
-            length = await blobs.WriteAsync(key, limited, ct);
+            var prefix = inlineMax > 0 && (declaredLength is null || declaredLength <= inlineMax)
+                ? await ReadUpToAsync(limited, inlineMax + 1, ct)
+                : null;
+            if (prefix is not null && prefix.Length <= inlineMax)
+            {
+                inline = prefix;
+                length = prefix.Length;
+            }
+            else
+            {
+                key = BlobKeys.New();
+                Stream source = prefix is null ? limited : new PrefixedStream(prefix, limited);
+                length = await blobs.WriteAsync(key, source, declaredLength, ct);
+            }
         }
         catch (PayloadTooLargeException)
         {
@@ -187,11 +209,15 @@ public sealed partial class StorageService(
         string? oldBlob = null;
         try
         {
-            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key);
+            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key, inline);
         }
         catch
         {
-            await DeleteBlobQuietlyAsync(key);
+            if (key is not null)
+            {
+                await DeleteBlobQuietlyAsync(key);
+            }
+
             throw;
         }
 
@@ -202,14 +228,14 @@ public sealed partial class StorageService(
                 await DeleteBlobQuietlyAsync(oldBlob);
             }
         }
-        else
+        else if (key is not null)
         {
             await DeleteBlobQuietlyAsync(key);
         }
 
         return outcome;
 
-        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string key)
+        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string? key, byte[]? inline)
         {
             // The commit must not be torn by a client that goes away after its upload finished.
             var none = CancellationToken.None;
@@ -276,6 +302,7 @@ public sealed partial class StorageService(
                     ContentType = contentType,
                     ContentLength = length,
                     BlobKey = key,
+                    InlineContent = inline,
                 });
                 account.DocumentCount++;
                 account.UsedBytes += length;
@@ -289,6 +316,7 @@ public sealed partial class StorageService(
                 existing.ContentType = contentType;
                 existing.ContentLength = length;
                 existing.BlobKey = key;
+                existing.InlineContent = inline;
             }
 
             // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
@@ -334,7 +362,7 @@ public sealed partial class StorageService(
     {
         _ = ct;
         var none = CancellationToken.None;
-        string blobKey;
+        string? blobKey;
         ETag deleted;
         await using (var tx = await db.Database.BeginTransactionAsync(none))
         {
@@ -357,7 +385,7 @@ public sealed partial class StorageService(
                 return new StorageOutcome.PreconditionFailed(deleted);
             }
 
-            blobKey = doc.BlobKey!;
+            blobKey = doc.BlobKey;
             db.Nodes.Remove(doc);
             account.DocumentCount--;
             account.UsedBytes -= doc.ContentLength;
@@ -395,7 +423,11 @@ public sealed partial class StorageService(
             await tx.CommitAsync(none);
         }
 
-        await DeleteBlobQuietlyAsync(blobKey);
+        if (blobKey is not null)
+        {
+            await DeleteBlobQuietlyAsync(blobKey);
+        }
+
         return new StorageOutcome.Deleted(deleted);
     }
 
@@ -435,6 +467,20 @@ public sealed partial class StorageService(
             // Left for the orphan sweeper; the metadata no longer points at it.
             LogBlobDeleteFailed(logger, key, e);
         }
+    }
+
+    /// <summary>Reads until <paramref name="max"/> bytes or the end of the body.</summary>
+    private static async Task<byte[]> ReadUpToAsync(Stream stream, long max, CancellationToken ct)
+    {
+        var buffer = new byte[max];
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+        {
+            filled += read;
+        }
+
+        return filled == buffer.Length ? buffer : buffer[..filled];
     }
 
     private static bool IsClientAbort(Exception e, CancellationToken ct) =>

@@ -15,6 +15,7 @@ public enum Backend
 {
     SqliteFileSystem,
     PostgresFileSystem,
+    PostgresS3,
 }
 
 /// <summary>
@@ -49,9 +50,12 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public string? PostgresConnectionString { get; private set; }
 
+    /// <summary>The bucket of this fixture, on the PostgreSQL + S3 backend.</summary>
+    public string S3Bucket { get; } = "us-" + Guid.NewGuid().ToString("N")[..20];
+
     public async Task InitializeAsync()
     {
-        if (Backend == Backend.PostgresFileSystem)
+        if (Backend is Backend.PostgresFileSystem or Backend.PostgresS3)
         {
             PostgresConnectionString = await TestPostgres.CreateDatabaseAsync();
         }
@@ -87,6 +91,25 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public static StorageDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<StorageDbContext>();
 
+    /// <summary>Every blob key in this server's blob store (filesystem or S3).</summary>
+    public async Task<HashSet<string>> StoredBlobKeysAsync()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var blob in Services.GetRequiredService<UnhostedStore.Blobs.IBlobStore>().ListAsync(CancellationToken.None))
+        {
+            keys.Add(blob.Key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Files a write left half-done in the filesystem store's temp folder (none on S3).</summary>
+    public IEnumerable<string> BlobTempFiles()
+    {
+        var temp = Path.Combine(DataDirectory, "blobs", "tmp");
+        return Backend == Backend.PostgresS3 || !Directory.Exists(temp) ? [] : Directory.EnumerateFiles(temp);
+    }
+
     public async Task DisposeAsync()
     {
         Client?.Dispose();
@@ -117,11 +140,22 @@ public abstract class ServerFixture : IAsyncLifetime
                 builder.UseSetting("ConnectionStrings:Postgres", fixture.PostgresConnectionString);
             }
 
+            if (fixture.Backend == Backend.PostgresS3)
+            {
+                foreach (var (key, value) in TestS3.Settings(fixture.S3Bucket))
+                {
+                    builder.UseSetting(key, value);
+                }
+            }
+
             // The suite sends thousands of requests from one address; the abuse limits are
             // tested by their own fixture (RateLimitedServerFixture), which overrides these.
             builder.UseSetting("RateLimiting:StoragePerIpPerSecond", "1000000");
             builder.UseSetting("RateLimiting:StoragePerIpBurst", "1000000");
             builder.UseSetting("RateLimiting:PublicMissesPerMinute", "1000000");
+            // Tiny documents stay inline; everything else goes through the blob store, so both
+            // paths carry the whole suite.
+            builder.UseSetting("Storage:InlineMaxBytes", "16");
             fixture.ConfigureSettings(builder);
         }
     }
@@ -130,6 +164,8 @@ public abstract class ServerFixture : IAsyncLifetime
 public sealed class SqliteServerFixture() : ServerFixture(Backend.SqliteFileSystem);
 
 public sealed class PostgresServerFixture() : ServerFixture(Backend.PostgresFileSystem);
+
+public sealed class PostgresS3ServerFixture() : ServerFixture(Backend.PostgresS3);
 
 public static class HttpExtensions
 {

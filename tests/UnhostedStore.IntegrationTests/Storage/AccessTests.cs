@@ -569,6 +569,8 @@ public sealed class AccessTests_Sqlite(SqliteServerFixture server) : AccessTests
 
 public sealed class AccessTests_Postgres(PostgresServerFixture server) : AccessTests(server), IClassFixture<PostgresServerFixture>;
 
+public sealed class AccessTests_PostgresS3(PostgresS3ServerFixture server) : AccessTests(server), IClassFixture<PostgresS3ServerFixture>;
+
 /// <summary>draft-26 §9: "public" is never a module, so no grant can name it.</summary>
 public sealed class ScopeGrantTests(SqliteServerFixture server) : IClassFixture<SqliteServerFixture>
 {

@@ -111,6 +111,8 @@ public sealed class GeneralTests_Sqlite(SqliteServerFixture server) : GeneralTes
 
 public sealed class GeneralTests_Postgres(PostgresServerFixture server) : GeneralTests(server), IClassFixture<PostgresServerFixture>;
 
+public sealed class GeneralTests_PostgresS3(PostgresS3ServerFixture server) : GeneralTests(server), IClassFixture<PostgresS3ServerFixture>;
+
 /// <summary>R78: 429 with Retry-After, and brute-force protection of /public/ URLs.</summary>
 public abstract class RateLimitTests(RateLimitedServerFixture server)
 {

@@ -481,6 +481,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<byte[]>("InlineContent")
+                        .HasColumnType("bytea");
+
                     b.Property<bool>("IsFolder")
                         .HasColumnType("boolean");
 

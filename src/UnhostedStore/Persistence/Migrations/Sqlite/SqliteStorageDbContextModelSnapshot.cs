@@ -472,6 +472,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("InlineContent")
+                        .HasColumnType("BLOB");
+
                     b.Property<bool>("IsFolder")
                         .HasColumnType("INTEGER");
 
