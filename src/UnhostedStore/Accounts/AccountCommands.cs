@@ -5,7 +5,7 @@ namespace UnhostedStore.Accounts;
 /// <summary>Account creation shared by the setup page, signup and the CLI.</summary>
 public static class AccountCommands
 {
-    public static async Task<IdentityResult> CreateAsync(UserManager<UserAccount> users, TimeProvider clock, string userName, string password, bool isAdmin)
+    public static async Task<IdentityResult> CreateAsync(UserManager<UserAccount> users, TimeProvider clock, string userName, string? password, bool isAdmin)
     {
         if (!UserNames.IsValid(userName))
         {
@@ -22,6 +22,8 @@ public static class AccountCommands
             IsAdmin = isAdmin,
             CreatedUtc = clock.GetUtcNow().UtcDateTime,
         };
-        return await users.CreateAsync(account, password);
+
+        // No password: the account cannot log in until one is set (CLI `users set-password`).
+        return password is null ? await users.CreateAsync(account) : await users.CreateAsync(account, password);
     }
 }

@@ -432,6 +432,40 @@ public sealed partial class StorageService(
     }
 
     /// <summary>
+    /// Deletes a user's whole storage (the admin CLI's <c>users remove</c>): every document and
+    /// folder row and the usage row in one transaction, under the user's row lock so no write of
+    /// that user interleaves; then the blobs, which nothing points at any more.
+    /// </summary>
+    public async Task<(long Documents, long Bytes)> DeleteAllAsync(string owner, CancellationToken ct)
+    {
+        List<string> keys;
+        long documents;
+        long bytes;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var account = await LockAccountAsync(owner, ct);
+            documents = account.DocumentCount;
+            bytes = account.UsedBytes;
+            keys = await db.Nodes.AsNoTracking()
+                .Where(n => n.Owner == owner && !n.IsFolder && n.BlobKey != null)
+                .Select(n => n.BlobKey!)
+                .ToListAsync(ct);
+            await db.Nodes.Where(n => n.Owner == owner).ExecuteDeleteAsync(ct);
+            await db.Accounts.Where(a => a.UserName == owner).ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        // The row LockAccountAsync attached is gone now.
+        db.ChangeTracker.Clear();
+        foreach (var key in keys)
+        {
+            await DeleteBlobQuietlyAsync(key);
+        }
+
+        return (documents, bytes);
+    }
+
+    /// <summary>
     /// Takes the user's row lock (creating the row on first write) and returns the tracked row.
     /// In PostgreSQL the upsert holds the row lock until commit, so writes of one user are
     /// serialized even across server processes; SQLite serializes all writers anyway.
