@@ -29,6 +29,13 @@ public static class Cli
                                                          no --expires (or 0) means until revoked
           tokens list <user>                             the user's grants: origin, scopes, granted, expires
           tokens revoke <user> [--origin <origin>]       revoke all grants of the user, or one app's
+          users set-quota <name> <size|unlimited|default>
+                                                         per-user storage quota, e.g. 500M, 10G, 1T or bytes;
+                                                         "default" follows Storage:DefaultQuotaBytes
+          reconcile [--repair] [--grace-minutes <n>]     report drift between metadata and blobs (blobs no row
+                                                         references, rows whose blob is missing, usage counters)
+                                                         and with --repair fix it; blobs younger than the grace
+                                                         (default Blobs:OrphanGraceMinutes) count as in flight
           help                                           this text
 
         Exit codes: 0 done, 1 error (message on stderr), 2 usage error.
@@ -54,7 +61,7 @@ public static class Cli
                         return 0;
                     }
 
-                case "users" or "tokens":
+                case "users" or "tokens" or "reconcile":
                     {
                         // Parse first: a usage error needs no database.
                         var command = CliArguments.Parse(args);
@@ -148,6 +155,8 @@ public sealed class CliArguments
         ["tokens issue"] = (1, [], ["--scope", "--origin", "--expires"]),
         ["tokens list"] = (1, [], []),
         ["tokens revoke"] = (1, [], ["--origin"]),
+        ["users set-quota"] = (2, [], []),
+        ["reconcile"] = (0, ["--repair"], ["--grace-minutes"]),
     };
 
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
@@ -170,12 +179,14 @@ public sealed class CliArguments
 
     public static CliArguments Parse(string[] args)
     {
-        if (args.Length < 2)
+        // One-word commands ("reconcile") and group commands ("users add").
+        var single = Commands.ContainsKey(args[0]);
+        if (!single && args.Length < 2)
         {
             throw new CliUsageException($"'{args[0]}' needs a subcommand.");
         }
 
-        var name = args[0] + " " + args[1];
+        var name = single ? args[0] : args[0] + " " + args[1];
         if (!Commands.TryGetValue(name, out var spec))
         {
             throw new CliUsageException($"Unknown command '{name}'.");
@@ -183,7 +194,7 @@ public sealed class CliArguments
 
         var positionals = new List<string>();
         var parsed = new CliArguments(name, positionals);
-        for (var i = 2; i < args.Length; i++)
+        for (var i = single ? 1 : 2; i < args.Length; i++)
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))

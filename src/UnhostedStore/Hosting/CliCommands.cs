@@ -25,6 +25,8 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
         "tokens issue" => IssueTokenAsync(args, ct),
         "tokens list" => ListTokensAsync(args.Positionals[0], ct),
         "tokens revoke" => RevokeTokensAsync(args, ct),
+        "users set-quota" => SetQuotaAsync(args.Positionals[0], args.Positionals[1], ct),
+        "reconcile" => ReconcileAsync(args, ct),
         _ => throw new CliUsageException($"Unknown command '{args.Name}'."),
     };
 
@@ -59,7 +61,8 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
             .ToListAsync(ct);
         var usage = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, StringComparer.Ordinal, ct);
 
-        var rows = new List<string[]> { new[] { "NAME", "ADMIN", "CREATED (UTC)", "USED BYTES", "DOCUMENTS" } };
+        var defaultQuota = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.DefaultQuotaBytes;
+        var rows = new List<string[]> { new[] { "NAME", "ADMIN", "CREATED (UTC)", "USED BYTES", "DOCUMENTS", "QUOTA" } };
         foreach (var a in accounts.OrderBy(a => a.UserName, StringComparer.Ordinal))
         {
             usage.TryGetValue(a.UserName!, out var u);
@@ -70,6 +73,11 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
                 a.CreatedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 (u?.UsedBytes ?? 0).ToString(CultureInfo.InvariantCulture),
                 (u?.DocumentCount ?? 0).ToString(CultureInfo.InvariantCulture),
+                (u?.QuotaBytes ?? defaultQuota) switch
+                {
+                    0 => "unlimited",
+                    var q => q.ToString(CultureInfo.InvariantCulture) + (u?.QuotaBytes is null ? " (default)" : string.Empty),
+                },
             ]);
         }
 
@@ -200,6 +208,63 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
     private async Task<UserAccount> FindUserAsync(string name) =>
         (UserNames.IsValid(name) ? await Users.FindByNameAsync(name) : null)
         ?? throw new CliException($"There is no user '{name}'.");
+
+    private async Task<int> SetQuotaAsync(string name, string text, CancellationToken ct)
+    {
+        if (await Users.FindByNameAsync(name) is null)
+        {
+            throw new CliException($"There is no user '{name}'.");
+        }
+
+        long? quota = text switch
+        {
+            "default" => null,
+            "unlimited" => 0,
+            _ => Sizes.TryParse(text, out var bytes) && bytes > 0 ? bytes : throw new CliException($"'{text}' is not a size: use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'."),
+        };
+        await services.GetRequiredService<StorageService>().SetQuotaAsync(name, quota, ct);
+        await stdout.WriteLineAsync(quota switch
+        {
+            null => $"{name} now has the default quota.",
+            0 => $"{name} now has no quota.",
+            _ => $"{name} may now store {quota} bytes.",
+        });
+        return 0;
+    }
+
+    private async Task<int> ReconcileAsync(CliArguments args, CancellationToken ct)
+    {
+        var blobOptions = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UnhostedStore.Blobs.BlobOptions>>().Value;
+        var graceText = args.Option("--grace-minutes");
+        var grace = graceText is null
+            ? blobOptions.OrphanGraceMinutes
+            : int.TryParse(graceText, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : throw new CliException("--grace-minutes takes a whole number of minutes.");
+        var repair = args.Has("--repair");
+        var report = await services.GetRequiredService<UnhostedStore.Blobs.BlobReconciler>().RunAsync(repair, TimeSpan.FromMinutes(grace), checkRows: true, ct);
+
+        await stdout.WriteLineAsync($"blobs seen: {report.BlobsSeen}");
+        await stdout.WriteLineAsync($"orphan blobs (no row, older than {grace} min): {report.OrphanBlobs.Count}{(repair ? $", removed {report.OrphansRemoved}" : string.Empty)}");
+        foreach (var key in report.OrphanBlobs)
+        {
+            await stdout.WriteLineAsync("  orphan " + key);
+        }
+
+        await stdout.WriteLineAsync($"rows whose blob is missing: {report.MissingBlobs.Count}{(repair ? $", removed {report.RowsRemoved}" : string.Empty)}");
+        foreach (var (owner, path, key) in report.MissingBlobs)
+        {
+            await stdout.WriteLineAsync($"  missing {owner}{path} (blob {key})");
+        }
+
+        await stdout.WriteLineAsync($"usage counters off: {report.UsageDrifts.Count}{(repair ? $", repaired {report.UsageRepaired}" : string.Empty)}");
+        foreach (var d in report.UsageDrifts)
+        {
+            await stdout.WriteLineAsync($"  {d.Owner}: recorded {d.RecordedBytes} bytes / {d.RecordedDocuments} documents, actual {d.ActualBytes} / {d.ActualDocuments}");
+        }
+
+        var clean = report.OrphanBlobs.Count == 0 && report.MissingBlobs.Count == 0 && report.UsageDrifts.Count == 0;
+        await stdout.WriteLineAsync(clean ? "no drift" : repair ? "repaired" : "drift found; run with --repair to fix it");
+        return 0;
+    }
 
     private static ClientOrigin ParseOrigin(string text) =>
         ClientOrigin.TryParse(text, out var origin, out var error)

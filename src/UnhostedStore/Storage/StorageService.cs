@@ -278,7 +278,7 @@ public sealed partial class StorageService(
 
             // The account row is locked, so this check and the usage update below are atomic:
             // concurrent writers can never take the user past the quota together.
-            var quota = options.Value.DefaultQuotaBytes;
+            var quota = account.QuotaBytes ?? options.Value.DefaultQuotaBytes;
             var usedAfter = account.UsedBytes + length - (existing?.ContentLength ?? 0);
             if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
             {
@@ -476,7 +476,7 @@ public sealed partial class StorageService(
             INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
             VALUES ({owner}, 1, 0, 0)
             ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount"
+            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "QuotaBytes"
             """).ToListAsync(ct);
         var row = rows[0];
         var account = new StorageAccount
@@ -485,9 +485,21 @@ public sealed partial class StorageService(
             WriteVersion = row.WriteVersion,
             UsedBytes = row.UsedBytes,
             DocumentCount = row.DocumentCount,
+            QuotaBytes = row.QuotaBytes,
         };
         db.Accounts.Attach(account);
         return account;
+    }
+
+    /// <summary>Sets a user's own quota: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
+    /// no limit. Takes the account row lock like a write, so no PUT interleaves.</summary>
+    public async Task SetQuotaAsync(string owner, long? quotaBytes, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var account = await LockAccountAsync(owner, ct);
+        account.QuotaBytes = quotaBytes;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     private async Task DeleteBlobQuietlyAsync(string key)
@@ -527,6 +539,8 @@ public sealed partial class StorageService(
         public long UsedBytes { get; set; }
 
         public long DocumentCount { get; set; }
+
+        public long? QuotaBytes { get; set; }
     }
 
     private sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);

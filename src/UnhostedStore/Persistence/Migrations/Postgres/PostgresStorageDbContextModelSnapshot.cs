@@ -441,6 +441,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<long>("DocumentCount")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("QuotaBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("UsedBytes")
                         .HasColumnType("bigint");
 

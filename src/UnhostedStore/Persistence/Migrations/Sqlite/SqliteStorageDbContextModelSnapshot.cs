@@ -432,6 +432,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<long>("DocumentCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("QuotaBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UsedBytes")
                         .HasColumnType("INTEGER");
 

@@ -11,8 +11,8 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteStorageDbContext))]
-    [Migration("20261125183556_InlineContent")]
-    partial class InlineContent
+    [Migration("20261125184615_StorageEngine")]
+    partial class StorageEngine
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -433,6 +433,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("DocumentCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("QuotaBytes")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UsedBytes")

@@ -5,7 +5,7 @@
 namespace UnhostedStore.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class InlineContent : Migration
+    public partial class StorageEngine : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,6 +15,12 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                 table: "StorageNodes",
                 type: "BLOB",
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "QuotaBytes",
+                table: "StorageAccounts",
+                type: "INTEGER",
+                nullable: true);
         }
 
         /// <inheritdoc />
@@ -23,6 +29,10 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "InlineContent",
                 table: "StorageNodes");
+
+            migrationBuilder.DropColumn(
+                name: "QuotaBytes",
+                table: "StorageAccounts");
         }
     }
 }

@@ -5,7 +5,7 @@
 namespace UnhostedStore.Persistence.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class InlineContent : Migration
+    public partial class StorageEngine : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,6 +15,12 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                 table: "StorageNodes",
                 type: "bytea",
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "QuotaBytes",
+                table: "StorageAccounts",
+                type: "bigint",
+                nullable: true);
         }
 
         /// <inheritdoc />
@@ -23,6 +29,10 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
             migrationBuilder.DropColumn(
                 name: "InlineContent",
                 table: "StorageNodes");
+
+            migrationBuilder.DropColumn(
+                name: "QuotaBytes",
+                table: "StorageAccounts");
         }
     }
 }

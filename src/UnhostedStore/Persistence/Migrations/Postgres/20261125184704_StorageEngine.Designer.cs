@@ -12,8 +12,8 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresStorageDbContext))]
-    [Migration("20261125183559_InlineContent")]
-    partial class InlineContent
+    [Migration("20261125184704_StorageEngine")]
+    partial class StorageEngine
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -442,6 +442,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.Property<long>("DocumentCount")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("QuotaBytes")
                         .HasColumnType("bigint");
 
                     b.Property<long>("UsedBytes")
