@@ -25,6 +25,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
         "tokens issue" => IssueTokenAsync(args, ct),
         "tokens list" => ListTokensAsync(args.Positionals[0], ct),
         "tokens revoke" => RevokeTokensAsync(args, ct),
+        "users invite" => InviteAsync(ct),
         _ => throw new CliUsageException($"Unknown command '{args.Name}'."),
     };
 
@@ -200,6 +201,25 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
     private async Task<UserAccount> FindUserAsync(string name) =>
         (UserNames.IsValid(name) ? await Users.FindByNameAsync(name) : null)
         ?? throw new CliException($"There is no user '{name}'.");
+
+    private async Task<int> InviteAsync(CancellationToken ct)
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccountOptions>>().Value;
+        if (options.Signup != SignupPolicy.Invite)
+        {
+            throw new CliException($"Invite links work only with Accounts:Signup=Invite (it is {options.Signup}).");
+        }
+
+        var token = await services.GetRequiredService<Invites>().CreateAsync("(cli)", ct);
+        var hosting = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value;
+        var origin = hosting.SplitHosts
+            ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost
+            : hosting.PublicOrigin?.TrimEnd('/');
+
+        // Without a configured public origin only the path is known; the operator adds the host.
+        await stdout.WriteLineAsync((origin ?? string.Empty) + Invites.LinkPath(token));
+        return 0;
+    }
 
     private static ClientOrigin ParseOrigin(string text) =>
         ClientOrigin.TryParse(text, out var origin, out var error)

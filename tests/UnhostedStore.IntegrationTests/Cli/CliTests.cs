@@ -138,6 +138,7 @@ public abstract class CliTests(ServerFixture server)
             (["tokens", "issue", user, "--scope", "Notes:RW!"], "not a valid scope"),
             (["tokens", "issue", user, "--scope", "notes:r", "--origin", "http://app.example"], "not a valid origin"),
             (["users", "add", "Not Valid", "--no-password"], "not a valid user name"),
+            (["users", "invite"], "only with Accounts:Signup=Invite"),
         };
         foreach (var (args, message) in cases)
         {
