@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of UnhostedStore: unit tests, and the integration/conformance suite against
-# SQLite + filesystem and PostgreSQL + filesystem. It starts what the tests need itself:
+# SQLite + filesystem and PostgreSQL + filesystem, and the end-to-end tests with a real client
+# (remotestorage.js in headless Chromium). It provides what the tests need itself:
 #   - PostgreSQL 15 (initdb + pg_ctl into a temp dir, on a free 127.0.0.1 port, stopped afterwards)
 #   - an S3 server: OpenStack Swift with s3api from Debian (tests/services/start-swift.sh; it
 #     apt-installs the packages when missing and we are root), on free 127.0.0.1 ports
+#   - Debian's Chromium at /usr/bin/chromium, and node + npm (apt-get install when run as root;
+#     otherwise it fails with the install command; the e2e tests are never skipped)
+#   - the pinned npm packages of tests/e2e (remotestorage.js 1.2.3 and 2.0.0-beta.10): `npm ci`
+#     when tests/e2e/node_modules is missing or older than the lock file
+# Playwright (NuGet) drives that Chromium; it never downloads a browser.
 # Usage: bash tests/run.sh [extra dotnet test arguments, e.g. --filter Name~Put]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +24,37 @@ if ! command -v dotnet >/dev/null; then
   echo "tests/run.sh: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH." >&2
   exit 1
 fi
+
+# Debian packages the e2e tests need: installed when we are root, else a clear failure.
+apt_updated=0
+need_deb() { # need_deb <command path or name> <packages...>
+  local probe=$1; shift
+  if [[ $probe == /* ]] && [[ -x $probe ]]; then return 0; fi
+  if [[ $probe != /* ]] && command -v "$probe" >/dev/null; then return 0; fi
+  if [[ $(id -u) != 0 ]]; then
+    echo "tests/run.sh: $probe is missing (needed by the end-to-end tests); install it with: apt-get install -y $*" >&2
+    exit 1
+  fi
+  echo "tests/run.sh: installing $* (apt-get)"
+  if [[ $apt_updated == 0 ]]; then
+    apt-get update -qq >/dev/null || { echo "tests/run.sh: apt-get update failed; install it with: apt-get install -y $*" >&2; exit 1; }
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+    || { echo "tests/run.sh: could not install $*; install it with: apt-get install -y $*" >&2; exit 1; }
+}
+need_deb /usr/bin/chromium chromium
+need_deb node nodejs npm
+need_deb npm npm
+
+e2e=tests/e2e
+if [[ ! -d $e2e/node_modules || $e2e/package-lock.json -nt $e2e/node_modules ]]; then
+  echo "tests/run.sh: installing the e2e npm packages (npm ci in $e2e)"
+  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error) \
+    || { echo "tests/run.sh: npm ci failed in $e2e; the end-to-end tests need its packages (remotestorage.js)." >&2; exit 1; }
+  touch "$e2e/node_modules"
+fi
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 work=$(mktemp -d /tmp/unhostedstore-tests.XXXXXX)
 pgdata="$work/pg"

@@ -81,6 +81,9 @@ public static class OAuthServices
                 o.UseAspNetCore();
                 o.EnableTokenEntryValidation();
                 o.EnableAuthorizationEntryValidation();
+
+                // "Last used" on the account page: a dictionary write per request, stored in batches.
+                o.AddEventHandler(GrantUsageHandler.Descriptor);
             });
 
         services.AddIdentity<UserAccount, IdentityRole>(o =>
@@ -117,6 +120,9 @@ public static class OAuthServices
 
         services.AddCors(o => o.AddPolicy(TokenCorsPolicy, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
         services.AddScoped<Grants>();
+        services.AddSingleton<GrantUsageTracker>();
+        services.AddHostedService<GrantUsageFlusher>();
+        services.AddScoped<Invites>();
         services.AddSingleton<InProcessPipeline>();
         services.AddScoped<OperatorTokens>();
         return services;

@@ -68,7 +68,9 @@ public sealed class OperatorTokens(Grants grants, InProcessPipeline pipeline, IS
             Protocol = "HTTP/1.1",
             Body = new MemoryStream(bytes),
         };
-        request.Headers.Host = "operator.invalid";
+        // With split hosts the token endpoint answers only on the account host (HostSplitMiddleware).
+        var hosting = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.HostingOptions>>().Value;
+        request.Headers.Host = hosting.SplitHosts ? hosting.AccountHost : "operator.invalid";
         request.Headers.ContentType = "application/x-www-form-urlencoded";
         request.Headers.ContentLength = bytes.Length;
         features.Set<IHttpRequestFeature>(request);

@@ -23,6 +23,8 @@ public static class Cli
           users list                                     accounts with admin flag, creation time and storage use
           users set-password <name> --password-stdin     replace the password (first line of stdin)
           users remove <name>                            delete the account, its grants, tokens and documents
+          users invite                                   print a one-time sign-up link (valid 7 days;
+                                                         needs Accounts:Signup=Invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]
                                                          grant an app access and print only its token;
                                                          origin defaults to https://operator.invalid,
@@ -157,6 +159,7 @@ public sealed class CliArguments
         ["tokens revoke"] = (1, [], ["--origin"]),
         ["users set-quota"] = (2, [], []),
         ["reconcile"] = (0, ["--repair"], ["--grace-minutes"]),
+        ["users invite"] = (0, [], []),
     };
 
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);

@@ -27,6 +27,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
         "tokens revoke" => RevokeTokensAsync(args, ct),
         "users set-quota" => SetQuotaAsync(args.Positionals[0], args.Positionals[1], ct),
         "reconcile" => ReconcileAsync(args, ct),
+        "users invite" => InviteAsync(ct),
         _ => throw new CliUsageException($"Unknown command '{args.Name}'."),
     };
 
@@ -263,6 +264,25 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
 
         var clean = report.OrphanBlobs.Count == 0 && report.MissingBlobs.Count == 0 && report.UsageDrifts.Count == 0;
         await stdout.WriteLineAsync(clean ? "no drift" : repair ? "repaired" : "drift found; run with --repair to fix it");
+        return 0;
+    }
+
+    private async Task<int> InviteAsync(CancellationToken ct)
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccountOptions>>().Value;
+        if (options.Signup != SignupPolicy.Invite)
+        {
+            throw new CliException($"Invite links work only with Accounts:Signup=Invite (it is {options.Signup}).");
+        }
+
+        var token = await services.GetRequiredService<Invites>().CreateAsync("(cli)", ct);
+        var hosting = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value;
+        var origin = hosting.SplitHosts
+            ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost
+            : hosting.PublicOrigin?.TrimEnd('/');
+
+        // Without a configured public origin only the path is known; the operator adds the host.
+        await stdout.WriteLineAsync((origin ?? string.Empty) + Invites.LinkPath(token));
         return 0;
     }
 

@@ -14,6 +14,12 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
 
+    public DbSet<ModuleUsage> ModuleUsage => Set<ModuleUsage>();
+
+    public DbSet<GrantUsage> GrantUsage => Set<GrantUsage>();
+
+    public DbSet<Invite> Invites => Set<Invite>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -42,6 +48,30 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
             // A folder listing is one range scan of this index.
             e.HasIndex(n => new { n.Owner, n.ParentPath });
+        });
+
+        builder.Entity<ModuleUsage>(e =>
+        {
+            e.ToTable("ModuleUsage");
+            e.HasKey(u => new { u.Owner, u.Module });
+            e.Property(u => u.Owner).HasMaxLength(64);
+            e.Property(u => u.Module).HasMaxLength(2048);
+        });
+
+        builder.Entity<GrantUsage>(e =>
+        {
+            e.ToTable("GrantUsage");
+            e.HasKey(u => u.AuthorizationId);
+            e.Property(u => u.AuthorizationId).HasMaxLength(100);
+        });
+
+        builder.Entity<Invite>(e =>
+        {
+            e.ToTable("Invites");
+            e.HasKey(i => i.TokenHash);
+            e.Property(i => i.TokenHash).HasMaxLength(64);
+            e.Property(i => i.CreatedBy).HasMaxLength(64);
+            e.Property(i => i.UsedBy).HasMaxLength(64);
         });
     }
 }

@@ -306,11 +306,13 @@ public sealed partial class StorageService(
                 });
                 account.DocumentCount++;
                 account.UsedBytes += length;
+                await AddModuleUsageAsync(owner, path, length, 1);
             }
             else
             {
                 oldBlob = existing.BlobKey;
                 account.UsedBytes += length - existing.ContentLength;
+                await AddModuleUsageAsync(owner, path, length - existing.ContentLength, 0);
                 existing.ETag = etag.Value;
                 existing.LastModifiedUtc = now;
                 existing.ContentType = contentType;
@@ -389,6 +391,7 @@ public sealed partial class StorageService(
             db.Nodes.Remove(doc);
             account.DocumentCount--;
             account.UsedBytes -= doc.ContentLength;
+            await AddModuleUsageAsync(owner, path, -doc.ContentLength, -1);
 
             // Walk up: a folder left without children disappears (draft-26 §4), every other
             // ancestor gets a new version.
@@ -501,6 +504,33 @@ public sealed partial class StorageService(
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// Applies a write's change to its module's counters. Called inside the write transaction
+    /// after the account row lock is held, so no other write of this user can touch the row
+    /// (PostgreSQL row lock; SQLite has one writer): read-modify-write is safe.
+    /// </summary>
+    private async Task AddModuleUsageAsync(string owner, StoragePath path, long bytes, int documents)
+    {
+        var module = ModuleOf(path);
+        var row = await db.ModuleUsage.FindAsync([owner, module], CancellationToken.None);
+        if (row is null)
+        {
+            db.ModuleUsage.Add(new ModuleUsage { Owner = owner, Module = module, UsedBytes = bytes, DocumentCount = documents });
+            return;
+        }
+
+        row.UsedBytes += bytes;
+        row.DocumentCount += documents;
+        if (row.DocumentCount <= 0)
+        {
+            db.ModuleUsage.Remove(row);
+        }
+    }
+
+    /// <summary>The module a document counts under: its scope module, or <c>""</c> for documents
+    /// directly under <c>/</c> or <c>/public/</c> (shown as "(top level)").</summary>
+    public static string ModuleOf(StoragePath path) => path.Module ?? string.Empty;
 
     private async Task DeleteBlobQuietlyAsync(string key)
     {

@@ -47,6 +47,17 @@ public static class CliRunner
             start.Environment["ConnectionStrings__Postgres"] = postgres;
         }
 
+        if (server.Backend == Backend.PostgresS3)
+        {
+            foreach (var (key, value) in TestS3.Settings(server.S3Bucket))
+            {
+                start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+        }
+
+        // The same inline threshold as the server fixture, so both see the same store.
+        start.Environment["Storage__InlineMaxBytes"] = "16";
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -138,6 +138,7 @@ public abstract class CliTests(ServerFixture server)
             (["tokens", "issue", user, "--scope", "Notes:RW!"], "not a valid scope"),
             (["tokens", "issue", user, "--scope", "notes:r", "--origin", "http://app.example"], "not a valid origin"),
             (["users", "add", "Not Valid", "--no-password"], "not a valid user name"),
+            (["users", "invite"], "only with Accounts:Signup=Invite"),
         };
         foreach (var (args, message) in cases)
         {
@@ -212,3 +213,5 @@ public abstract class CliTests(ServerFixture server)
 public sealed class CliTests_Sqlite(SqliteServerFixture server) : CliTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class CliTests_Postgres(PostgresServerFixture server) : CliTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class CliTests_PostgresS3(PostgresS3ServerFixture server) : CliTests(server), IClassFixture<PostgresS3ServerFixture>;
