@@ -454,6 +454,7 @@ public sealed partial class StorageService(
                 .Select(n => n.BlobKey!)
                 .ToListAsync(ct);
             await db.Nodes.Where(n => n.Owner == owner).ExecuteDeleteAsync(ct);
+            await db.ModuleUsage.Where(m => m.Owner == owner).ExecuteDeleteAsync(ct);
             await db.Accounts.Where(a => a.UserName == owner).ExecuteDeleteAsync(ct);
             await tx.CommitAsync(ct);
         }

@@ -71,7 +71,7 @@ public abstract class CliTests(ServerFixture server)
         var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith(user + " ", StringComparison.Ordinal));
         var cells = row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal([user, "yes"], cells[..2]);
-        Assert.Equal(["0", "0"], cells[^2..]);
+        Assert.Equal(["0", "0", "unlimited"], cells[^3..]);
 
         Assert.True(await LogInAsync(user, "first password 1"));
 
@@ -86,8 +86,9 @@ public abstract class CliTests(ServerFixture server)
     {
         var user = ServerFixture.NewUser();
         var token = await server.Tokens.IssueAsync(user, "notes:rw");
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/a", "hello", token));
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/sub/b", "world!", token));
+        // Larger than the fixtures' inline threshold (16 bytes), so both go to the blob store.
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/a", "hello, this is a!", token));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/sub/b", "world! and a little more", token));
 
         List<string> blobKeys;
         await using (var scope = server.CreateScope())
@@ -96,11 +97,12 @@ public abstract class CliTests(ServerFixture server)
         }
 
         Assert.Equal(2, blobKeys.Count);
-        Assert.All(blobKeys, key => Assert.True(File.Exists(BlobPath(key)), key));
+        var stored = await server.StoredBlobKeysAsync();
+        Assert.All(blobKeys, key => Assert.Contains(key, stored));
 
         var list = await CliRunner.RunAsync(server, null, "users", "list");
         var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith(user + " ", StringComparison.Ordinal));
-        Assert.Equal(["11", "2"], row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^2..]);
+        Assert.Equal(["41", "2", "unlimited"], row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^3..]);
 
         var remove = await CliRunner.RunAsync(server, null, "users", "remove", user);
         Assert.True(remove.ExitCode == 0, remove.ToString());
@@ -120,7 +122,8 @@ public abstract class CliTests(ServerFixture server)
             Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<UserAccount>>().FindByNameAsync(user));
         }
 
-        Assert.All(blobKeys, key => Assert.False(File.Exists(BlobPath(key)), key));
+        var left = await server.StoredBlobKeysAsync();
+        Assert.All(blobKeys, key => Assert.DoesNotContain(key, left));
     }
 
     [Fact]
@@ -161,7 +164,6 @@ public abstract class CliTests(ServerFixture server)
         Assert.Contains("tokens issue", unknown.Stderr, StringComparison.Ordinal);
     }
 
-    private string BlobPath(string key) => Path.Combine(server.DataDirectory, "blobs", key[..2], key[2..4], key);
 
     private async Task<HttpStatusCode> PutAsync(string user, string path, string body, string token)
     {
