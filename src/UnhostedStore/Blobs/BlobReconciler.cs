@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 
@@ -20,7 +21,8 @@ public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualByt
 /// <summary>
 /// Finds drift between metadata and blobs, both ways, and usage counters that disagree with the
 /// rows: blobs no row references (left by a crash between upload and commit, or a failed delete),
-/// rows whose blob is gone, and accounts whose counters are off. With repair it removes the
+/// rows whose blob is gone, and accounts whose counters are off. Temp/spool files a killed
+/// process left mid-upload are reported among the orphans as <c>tmp/&lt;file name&gt;</c>. With repair it removes the
 /// orphans, deletes the broken rows through the normal delete path (so folders and usage stay
 /// right), and rewrites drifted counters.
 /// </summary>
@@ -47,6 +49,10 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
 
         orphans.AddRange(await UnreferencedAsync(batch, cutoff, ct));
 
+        // A process killed mid-upload leaves its staged temp/spool file, which no listing of
+        // blobs shows; it is reported (and removed) as an orphan too.
+        var staleTemp = blobs.ListStaleTempFiles(cutoff).Select(t => t.Key).ToList();
+
         var removed = 0;
         if (repair)
         {
@@ -59,7 +65,15 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
                     removed++;
                 }
             }
+
+            foreach (var name in staleTemp)
+            {
+                blobs.DeleteTempFile(name);
+                removed++;
+            }
         }
+
+        orphans.AddRange(staleTemp);
 
         var missing = new List<(string, string, string)>();
         var rowsRemoved = 0;
@@ -67,12 +81,16 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
         var usageRepaired = 0;
         if (checkRows)
         {
-            var rows = await db.Nodes.AsNoTracking().Where(n => n.BlobKey != null).Select(n => new { n.Owner, n.Path, n.BlobKey }).ToListAsync(ct);
+            var rows = await db.Nodes.AsNoTracking().Where(n => n.BlobKey != null).Select(n => new { n.Owner, n.Path, n.BlobKey, n.ETag }).ToListAsync(ct);
+            var versions = new Dictionary<(string, string), string>();
             foreach (var row in rows)
             {
-                if (!seen.Contains(row.BlobKey!))
+                // A row committed after the listing started points at a blob the listing may not
+                // have seen: ask the store about that one key before calling it missing.
+                if (!seen.Contains(row.BlobKey!) && !await ExistsAsync(row.BlobKey!, ct))
                 {
                     missing.Add((row.Owner, row.Path, row.BlobKey!));
+                    versions[(row.Owner, row.Path)] = row.ETag;
                 }
             }
 
@@ -80,7 +98,10 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
             {
                 foreach (var (owner, path, _) in missing)
                 {
-                    if (await storage.DeleteAsync(owner, StoragePath.FromStored(path), RequestConditions.None, ct) is StorageOutcome.Deleted)
+                    // Only the version whose blob is gone: a document written since is left alone.
+                    var headers = new HeaderDictionary { [HeaderNames.IfMatch] = ETag.FromStored(versions[(owner, path)]).Quoted };
+                    _ = RequestConditions.TryParse(headers, out var onlyThatVersion, out _);
+                    if (await storage.DeleteAsync(owner, StoragePath.FromStored(path), onlyThatVersion, ct) is StorageOutcome.Deleted)
                     {
                         rowsRemoved++;
                     }
@@ -91,6 +112,19 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
         }
 
         return new ReconcileReport(seen.Count, orphans, removed, missing, rowsRemoved, drifts, usageRepaired);
+    }
+
+    private async Task<bool> ExistsAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            await using var body = await blobs.OpenReadAsync(key, null, ct);
+            return true;
+        }
+        catch (BlobNotFoundException)
+        {
+            return false;
+        }
     }
 
     private async Task<List<string>> UnreferencedAsync(List<BlobEntry> batch, DateTime cutoff, CancellationToken ct)
@@ -146,8 +180,8 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
     }
 }
 
-/// <summary>Removes blobs no row references, once they are older than
-/// <c>Blobs:OrphanGraceMinutes</c>, every <c>Blobs:SweepIntervalMinutes</c>.</summary>
+/// <summary>Removes blobs no row references and stale temp/spool files, once they are older
+/// than <c>Blobs:OrphanGraceMinutes</c>, every <c>Blobs:SweepIntervalMinutes</c>.</summary>
 public sealed partial class OrphanSweeper(IServiceScopeFactory scopes, IOptions<BlobOptions> options, ILogger<OrphanSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,11 +204,6 @@ public sealed partial class OrphanSweeper(IServiceScopeFactory scopes, IOptions<
                 {
                     LogSwept(logger, report.OrphansRemoved, report.BlobsSeen);
                 }
-
-                if (scope.ServiceProvider.GetRequiredService<IBlobStore>() is FileSystemBlobStore fs)
-                {
-                    fs.DeleteStaleTempFiles(DateTime.UtcNow - TimeSpan.FromMinutes(options.Value.OrphanGraceMinutes));
-                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -183,7 +212,7 @@ public sealed partial class OrphanSweeper(IServiceScopeFactory scopes, IOptions<
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Orphan sweeper removed {Removed} unreferenced blobs (of {Seen})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Orphan sweeper removed {Removed} unreferenced blobs and stale temp files (of {Seen} blobs)")]
     private static partial void LogSwept(ILogger logger, int removed, int seen);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Orphan sweep failed; will retry next interval")]

@@ -139,21 +139,9 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     public Task CheckAsync(CancellationToken cancellationToken) =>
         Directory.Exists(_root) ? Task.CompletedTask : throw new BlobStoreUnavailableException($"Blob directory {_root} is missing.");
 
-    /// <summary>Temp files left by writes that never finished (a crash), older than the cutoff.</summary>
-    public int DeleteStaleTempFiles(DateTime olderThanUtc)
-    {
-        var removed = 0;
-        foreach (var file in Directory.EnumerateFiles(_temp))
-        {
-            if (File.GetLastWriteTimeUtc(file) < olderThanUtc)
-            {
-                TryDelete(file);
-                removed++;
-            }
-        }
+    public IReadOnlyList<BlobEntry> ListStaleTempFiles(DateTime olderThanUtc) => TempFiles.ListStale(_temp, olderThanUtc);
 
-        return removed;
-    }
+    public void DeleteTempFile(string name) => TempFiles.Delete(_temp, name);
 
     private static void TryDelete(string path)
     {

@@ -127,7 +127,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
             if (length is { } expected && source.BytesRead != expected)
             {
-                throw new IOException($"The request body ended after {source.BytesRead} of {expected} bytes.");
+                throw new BodyEndedEarlyException($"The request body ended after {source.BytesRead} of {expected} bytes.");
             }
 
             return size;
@@ -141,7 +141,11 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(clientFailure).Throw();
             }
 
-            if (e is OperationCanceledException or IOException or PayloadTooLargeException)
+            // Only the client's own failures pass as they are (the caller treats them as an
+            // aborted upload). An S3 request that timed out surfaces as a cancellation the caller
+            // never asked for, and a broken S3 connection as an IOException: both mean S3 is
+            // unreachable (503 + Retry-After), not that the client went away.
+            if (e is BodyEndedEarlyException or PayloadTooLargeException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 throw;
             }
@@ -253,6 +257,10 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    public IReadOnlyList<BlobEntry> ListStaleTempFiles(DateTime olderThanUtc) => TempFiles.ListStale(_spool, olderThanUtc);
+
+    public void DeleteTempFile(string name) => TempFiles.Delete(_spool, name);
+
     private async Task TryRemoveAsync(string name)
     {
         try
@@ -276,6 +284,8 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not remove partial object {Name}; the orphan sweeper will")]
     private static partial void LogCleanupFailed(ILogger logger, string name, Exception exception);
+
+    private sealed class BodyEndedEarlyException(string message) : IOException(message);
 
     /// <summary>Counts what was read and remembers a failure of the client's body, so an
     /// upload error can be told apart from an S3 error.</summary>

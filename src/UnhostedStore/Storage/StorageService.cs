@@ -476,6 +476,11 @@ public sealed partial class StorageService(
     /// </summary>
     private async Task<StorageAccount> LockAccountAsync(string owner, CancellationToken ct)
     {
+        // Every write starts from what the database holds now: a context that ran an earlier
+        // write (the reconciler deletes several rows through one StorageService) would otherwise
+        // still track that write's account and folder rows, fail to attach the account again,
+        // and read stale folder rows through identity resolution.
+        db.ChangeTracker.Clear();
         var rows = await db.Database.SqlQuery<AccountRow>($"""
             INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
             VALUES ({owner}, 1, 0, 0)

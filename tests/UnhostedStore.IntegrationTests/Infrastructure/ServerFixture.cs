@@ -55,9 +55,10 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         if (Backend is Backend.PostgresFileSystem or Backend.PostgresS3)
         {
-            PostgresConnectionString = await TestPostgres.CreateDatabaseAsync();
+            PostgresConnectionString = await CreatePostgresDatabaseAsync();
         }
 
         Directory.CreateDirectory(DataDirectory);
@@ -77,6 +78,16 @@ public abstract class ServerFixture : IAsyncLifetime
 
     /// <summary>How the real server listens; plain HTTP on a random loopback port by default.</summary>
     protected virtual void ConfigureKestrel(WebApplicationFactory<Program> factory) => factory.UseKestrel(0);
+
+    /// <summary>Starts what a fixture needs before the server (a private S3 or PostgreSQL server
+    /// of a fault test).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="BeforeStartAsync"/> started, after the server stopped.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
+    /// <summary>The database of a PostgreSQL backend: a new one on the shared test server by default.</summary>
+    protected virtual Task<string> CreatePostgresDatabaseAsync() => TestPostgres.CreateDatabaseAsync();
 
     /// <summary>Extra settings for fixtures that test one setting (rate limits, …).</summary>
     protected virtual void ConfigureSettings(IWebHostBuilder builder)
@@ -113,9 +124,16 @@ public abstract class ServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client?.Dispose();
-        if (_factory is not null)
+        try
         {
-            await _factory.DisposeAsync();
+            if (_factory is not null)
+            {
+                await _factory.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await AfterStopAsync();
         }
 
         try
