@@ -14,10 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-if [[ ! -x "$PGBIN/initdb" || ! -x "$PGBIN/pg_ctl" ]]; then
-  echo "tests/run.sh: PostgreSQL 15 server binaries not found in $PGBIN." >&2
-  echo "Install them with: apt-get install -y postgresql-15" >&2
+if [[ ! -x "${PGBIN:-/usr/lib/postgresql/15/bin}/initdb" ]]; then
+  echo "tests/run.sh: PostgreSQL 15 server binaries not found; install them with: apt-get install -y postgresql-15" >&2
   exit 1
 fi
 if ! command -v dotnet >/dev/null; then
@@ -57,33 +55,19 @@ fi
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 work=$(mktemp -d /tmp/unhostedstore-tests.XXXXXX)
-pgdata="$work/pg"
-as_pg=()
-if [[ $(id -u) == 0 ]]; then
-  # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
-  id postgres >/dev/null 2>&1 || { echo "tests/run.sh: running as root needs a 'postgres' user (apt-get install -y postgresql-15 creates it)." >&2; exit 1; }
-  chown postgres "$work"
-  chmod 755 "$work"
-  as_pg=(runuser -u postgres --)
-fi
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+chmod 755 "$work"
 
 stop_services() {
   if [[ -n "${S3_DATA_DIR:-}" ]]; then DIR="$S3_DATA_DIR" bash tests/services/start-swift.sh stop >/dev/null 2>&1 || true; fi
-  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1 || true
+  DIR="$work/pg" bash tests/services/start-postgres.sh stop
   rm -rf "$work"
 }
 trap stop_services EXIT
 
-"${as_pg[@]}" "$PGBIN/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 \
-  || { cat "$work/initdb.log" >&2; exit 1; }
-"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$work -c max_connections=500 -c shared_buffers=64MB" \
-  start >/dev/null || { cat "$pgdata/server.log" >&2; exit 1; }
-echo "tests/run.sh: PostgreSQL on 127.0.0.1:$port"
-
-export UNHOSTEDSTORE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+pg_out=$(DIR="$work/pg" bash tests/services/start-postgres.sh) || exit 1
+eval "$pg_out"
+echo "tests/run.sh: PostgreSQL on 127.0.0.1:$PG_PORT"
+export UNHOSTEDSTORE_TEST_POSTGRES="$PG_CONNECTION;Maximum Pool Size=50"
 
 swift_out=$(DIR="$work/swift" bash tests/services/start-swift.sh) || {
   echo "tests/run.sh: could not start the S3 server (OpenStack Swift)." >&2

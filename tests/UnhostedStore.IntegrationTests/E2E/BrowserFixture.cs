@@ -25,7 +25,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ExecutablePath = E2EEnvironment.Chromium,
             Headless = true,
-            Timeout = 30_000,
+            Timeout = 90_000,
 
             // Playwright adds --headless and a fresh --user-data-dir of its own (a temp profile per launch).
             Args =

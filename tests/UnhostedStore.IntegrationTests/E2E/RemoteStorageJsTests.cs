@@ -21,7 +21,8 @@ namespace UnhostedStore.IntegrationTests.E2E;
 public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture browser, ITestOutputHelper output)
 {
     private const string Password = "correct horse battery staple 42";
-    private const float Timeout = 30_000;
+    // Generous: on 2 shared cores under the full suite a redirect chain can take many seconds.
+    private const float Timeout = 90_000;
 
     public static TheoryData<string> Versions => new(RsJs.All.Select(v => v.Version));
 
@@ -260,7 +261,7 @@ public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture 
 
     private async Task WaitConnectedAsync(IPage page)
     {
-        await page.WaitForURLAsync(url => url.StartsWith(browser.App.Origin.ToString(), StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.StartsWith(browser.App.Origin.ToString(), StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = Timeout });
         await page.WaitForFunctionAsync("() => window.app && window.app.state.connected", null, new() { Timeout = Timeout });
     }
 
