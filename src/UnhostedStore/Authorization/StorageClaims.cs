@@ -8,8 +8,9 @@ namespace UnhostedStore.Authorization;
 /// </summary>
 public static class StorageClaims
 {
-    /// <summary>The authentication scheme storage asks for bearer tokens.</summary>
-    public const string Scheme = "StorageBearer";
+    /// <summary>The authentication scheme storage asks for bearer tokens: OpenIddict's
+    /// validation (reference tokens, checked against their token and grant entries).</summary>
+    public const string Scheme = OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
 
     /// <summary>The account name the token was issued for (OpenID Connect <c>sub</c>).</summary>
     public const string Subject = "sub";

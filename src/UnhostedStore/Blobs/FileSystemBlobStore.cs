@@ -34,7 +34,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         return Path.Combine(_root, key[..2], key[2..4], key);
     }
 
-    public async Task<long> WriteAsync(string key, Stream content, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(string key, Stream content, long? length, CancellationToken cancellationToken)
     {
         var final = PathFor(key);
         var temp = Path.Combine(_temp, key + "." + Guid.NewGuid().ToString("N") + ".tmp");
@@ -115,18 +115,33 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
-    /// <summary>Every stored key, for the orphan sweeper and reconcile.</summary>
-    public IEnumerable<string> EnumerateKeys()
+    public async IAsyncEnumerable<BlobEntry> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(file);
-            if (BlobKeys.IsValid(name))
+            if (!BlobKeys.IsValid(name))
             {
-                yield return name;
+                continue;
+            }
+
+            var info = new FileInfo(file);
+            if (info.Exists)
+            {
+                yield return new BlobEntry(name, info.LastWriteTimeUtc, info.Length);
             }
         }
+
+        await Task.CompletedTask;
     }
+
+    public Task CheckAsync(CancellationToken cancellationToken) =>
+        Directory.Exists(_root) ? Task.CompletedTask : throw new BlobStoreUnavailableException($"Blob directory {_root} is missing.");
+
+    public IReadOnlyList<BlobEntry> ListStaleTempFiles(DateTime olderThanUtc) => TempFiles.ListStale(_temp, olderThanUtc);
+
+    public void DeleteTempFile(string name) => TempFiles.Delete(_temp, name);
 
     private static void TryDelete(string path)
     {

@@ -1,7 +1,12 @@
+using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpOverrides;
+using UnhostedStore.Accounts;
+using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
+using UnhostedStore.WebFinger;
 
 namespace UnhostedStore.Hosting;
 
@@ -47,12 +52,30 @@ public static class AppHost
             .ValidateWithFluent<DatabaseOptions, DatabaseOptionsValidator>();
 
         services.AddPersistence(database);
-        services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(Path.Combine(Path.GetFullPath(database.DataDirectory), "blobs")));
+        services.AddBlobStore(configuration, database.DataDirectory);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
         services.AddSingleton<StorageAuthenticator>();
-        services.AddAuthentication();
         services.AddHostedService<MigrationHostedService>();
+
+        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateWithFluent<HostingOptions, HostingOptionsValidator>();
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateWithFluent<AccountOptions, AccountOptionsValidator>();
+        services.AddSingleton<PublicUrls>();
+        services.AddSingleton<SetupLinks>();
+        services.AddHostedService<FirstRunHostedService>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<HostingOptions>>((o, hosting) =>
+        {
+            // Forwarded scheme and host decide the URLs WebFinger advertises; only trusted
+            // proxies (loopback by default, plus Hosting:KnownProxies) may set them.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            foreach (var proxy in hosting.Value.KnownProxies)
+            {
+                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+
+        services.AddRazorPages();
+        services.AddOAuth(configuration, database);
     }
 
     public static void ConfigurePipeline(WebApplication app)
@@ -72,7 +95,22 @@ public static class AppHost
             return next(context);
         });
 
+        app.UseForwardedHeaders();
+        app.UseMiddleware<HostSplitMiddleware>();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseEndpoints(_ => { });
+
         app.MapStorage();
+        app.MapWebFinger();
+        app.MapOAuth();
+        app.MapRazorPages();
+
+        // The CLI and tests mint tokens by running one token request through this pipeline.
+        app.Services.GetRequiredService<InProcessPipeline>().Set(() => ((IApplicationBuilder)app).Build());
     }
 }
 

@@ -16,6 +16,10 @@ public sealed class StorageOptions
     /// <summary><c>Storage:DefaultQuotaBytes</c>: how many bytes of documents each user may
     /// store; a PUT that would pass it answers 507 and stores nothing. 0 means no limit.</summary>
     public long DefaultQuotaBytes { get; set; }
+
+    /// <summary><c>Storage:InlineMaxBytes</c>: documents up to this size are kept in the metadata
+    /// database instead of the blob store; 0 turns inlining off.</summary>
+    public int InlineMaxBytes { get; set; } = 4096;
 }
 
 public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
@@ -24,6 +28,7 @@ public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
     {
         RuleFor(o => o.MaxDocumentBytes).GreaterThan(0).WithName("Storage:MaxDocumentBytes");
         RuleFor(o => o.DefaultQuotaBytes).GreaterThanOrEqualTo(0).WithName("Storage:DefaultQuotaBytes");
+        RuleFor(o => o.InlineMaxBytes).InclusiveBetween(0, 1024 * 1024).WithName("Storage:InlineMaxBytes");
         RuleFor(o => o.MaxUrlBytes).InclusiveBetween(256, 60 * 1024).WithName("Storage:MaxUrlBytes");
     }
 }

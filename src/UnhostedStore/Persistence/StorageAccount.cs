@@ -14,4 +14,8 @@ public sealed class StorageAccount
     public long UsedBytes { get; set; }
 
     public long DocumentCount { get; set; }
+
+    /// <summary>This user's quota in bytes: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
+    /// no limit (<c>users set-quota</c>).</summary>
+    public long? QuotaBytes { get; set; }
 }

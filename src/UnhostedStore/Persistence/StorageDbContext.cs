@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Accounts;
 
 namespace UnhostedStore.Persistence;
 
@@ -6,22 +8,32 @@ namespace UnhostedStore.Persistence;
 /// The one metadata context. Each provider has a subclass only so that it can own its own
 /// migrations set (<see cref="SqliteStorageDbContext"/>, <see cref="PostgresStorageDbContext"/>).
 /// </summary>
-public abstract class StorageDbContext(DbContextOptions options) : DbContext(options)
+public abstract class StorageDbContext(DbContextOptions options) : IdentityDbContext<UserAccount>(options)
 {
     public DbSet<StorageAccount> Accounts => Set<StorageAccount>();
 
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    public DbSet<ModuleUsage> ModuleUsage => Set<ModuleUsage>();
+
+    public DbSet<GrantUsage> GrantUsage => Set<GrantUsage>();
+
+    public DbSet<Invite> Invites => Set<Invite>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<StorageAccount>(e =>
+        // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+
+        builder.Entity<StorageAccount>(e =>
         {
             e.ToTable("StorageAccounts");
             e.HasKey(a => a.UserName);
             e.Property(a => a.UserName).HasMaxLength(64);
         });
 
-        modelBuilder.Entity<StorageNode>(e =>
+        builder.Entity<StorageNode>(e =>
         {
             e.ToTable("StorageNodes");
 
@@ -36,6 +48,30 @@ public abstract class StorageDbContext(DbContextOptions options) : DbContext(opt
 
             // A folder listing is one range scan of this index.
             e.HasIndex(n => new { n.Owner, n.ParentPath });
+        });
+
+        builder.Entity<ModuleUsage>(e =>
+        {
+            e.ToTable("ModuleUsage");
+            e.HasKey(u => new { u.Owner, u.Module });
+            e.Property(u => u.Owner).HasMaxLength(64);
+            e.Property(u => u.Module).HasMaxLength(2048);
+        });
+
+        builder.Entity<GrantUsage>(e =>
+        {
+            e.ToTable("GrantUsage");
+            e.HasKey(u => u.AuthorizationId);
+            e.Property(u => u.AuthorizationId).HasMaxLength(100);
+        });
+
+        builder.Entity<Invite>(e =>
+        {
+            e.ToTable("Invites");
+            e.HasKey(i => i.TokenHash);
+            e.Property(i => i.TokenHash).HasMaxLength(64);
+            e.Property(i => i.CreatedBy).HasMaxLength(64);
+            e.Property(i => i.UsedBy).HasMaxLength(64);
         });
     }
 }

@@ -27,8 +27,12 @@ public sealed class StorageNode
     /// <summary>Documents: length in octets.</summary>
     public long ContentLength { get; set; }
 
-    /// <summary>Documents: the immutable blob key holding the bytes.</summary>
+    /// <summary>Documents: the immutable blob key holding the bytes, or null when inline.</summary>
     public string? BlobKey { get; set; }
+
+    /// <summary>Documents up to <c>Storage:InlineMaxBytes</c>: the bytes themselves. A typical
+    /// remoteStorage document is a few hundred bytes of JSON; a row is far cheaper than a blob.</summary>
+    public byte[]? InlineContent { get; set; }
 
     /// <summary>Folders: number of direct children (documents and non-empty folders).
     /// A folder whose count drops to zero is deleted (draft-26 §4: empty folders don't exist).</summary>

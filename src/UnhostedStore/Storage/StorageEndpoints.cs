@@ -24,7 +24,17 @@ public static class StorageEndpoints
     {
         Cors.Apply(context);
         var services = context.RequestServices;
-        var outcome = await DispatchAsync(context, services);
+        StorageOutcome outcome;
+        try
+        {
+            outcome = await DispatchAsync(context, services);
+        }
+        catch (Exception e) when (Unavailability.Describe(e) is { } reason && !context.Response.HasStarted)
+        {
+            // A write that failed here has not committed: the old version stays served.
+            outcome = new StorageOutcome.ServiceUnavailable(reason);
+        }
+
         await StorageResponder.WriteAsync(context, outcome);
     }
 
@@ -171,7 +181,7 @@ public static class StorageEndpoints
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        return await storage.PutAsync(owner, path, contentType!, request.Body, conditions, context.RequestAborted);
+        return await storage.PutAsync(owner, path, contentType!, request.Body, request.ContentLength, conditions, context.RequestAborted);
     }
 
     private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)

@@ -60,14 +60,19 @@ public abstract record StorageOutcome
     /// <summary>429 (draft-26 §5): this client sent too much; try again after <paramref name="RetryAfter"/>.</summary>
     public sealed record TooManyRequests(TimeSpan RetryAfter) : StorageOutcome;
 
+    /// <summary>503: the database or the blob store is unreachable; try again shortly.</summary>
+    public sealed record ServiceUnavailable(string Reason) : StorageOutcome;
+
     /// <summary>The client went away mid-request; nothing is written to it.</summary>
     public sealed record Aborted : StorageOutcome;
 }
 
-/// <summary>What the metadata says about one stored document version.</summary>
+/// <summary>What the metadata says about one stored document version: its bytes are either
+/// in <paramref name="Inline"/> (small documents) or in the blob <paramref name="BlobKey"/>.</summary>
 public sealed record DocumentVersion(
     ETag ETag,
     string ContentType,
     long ContentLength,
     DateTime LastModifiedUtc,
-    string BlobKey);
+    string? BlobKey,
+    byte[]? Inline);

@@ -165,6 +165,18 @@ public sealed class StoragePath : IEquatable<StoragePath>
         return StoragePathParseResult.Ok;
     }
 
+    /// <summary>Rebuilds a path from its stored (already decoded and validated) form.</summary>
+    public static StoragePath FromStored(string value)
+    {
+        if (string.IsNullOrEmpty(value) || value[0] != '/')
+        {
+            throw new ArgumentException("A stored path starts with '/'.", nameof(value));
+        }
+
+        var segments = value.Length == 1 ? 0 : value.AsSpan(1).TrimEnd('/').Count('/') + 1;
+        return new StoragePath(value, segments);
+    }
+
     /// <summary>Decodes one segment. Returns an error text, or null on success.</summary>
     internal static string? TryDecodeSegment(ReadOnlySpan<char> raw, out string name)
     {

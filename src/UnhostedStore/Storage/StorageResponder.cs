@@ -143,6 +143,11 @@ public static class StorageResponder
                 await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests");
                 return;
 
+            case StorageOutcome.ServiceUnavailable unavailable:
+                headers.RetryAfter = "5";
+                await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable: " + unavailable.Reason);
+                return;
+
             case StorageOutcome.Aborted:
                 context.Abort();
                 return;

@@ -39,9 +39,15 @@ public sealed partial class StorageService(
                 return outcome;
             }
 
+            if (found.Document.Inline is { } inline)
+            {
+                var (start, count) = found.Range is { } r ? (r.Start, r.Length) : (0L, inline.Length);
+                return found with { Body = new MemoryStream(inline, (int)start, (int)count, writable: false) };
+            }
+
             try
             {
-                var body = await blobs.OpenReadAsync(found.Document.BlobKey, found.Range, ct);
+                var body = await blobs.OpenReadAsync(found.Document.BlobKey!, found.Range, ct);
                 return found with { Body = body };
             }
             catch (BlobNotFoundException) when (missingBlob != found.Document.BlobKey)
@@ -56,7 +62,7 @@ public sealed partial class StorageService(
     {
         var node = await db.Nodes.AsNoTracking()
             .Where(n => n.Owner == owner && n.Path == path.Value)
-            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey })
+            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey, n.InlineContent })
             .FirstOrDefaultAsync(ct);
 
         var isPublic = path.IsUnderPublic;
@@ -77,7 +83,7 @@ public sealed partial class StorageService(
             return new StorageOutcome.NotModified(etag, isPublic);
         }
 
-        var version = new DocumentVersion(etag, node.ContentType!, node.ContentLength, node.LastModifiedUtc, node.BlobKey!);
+        var version = new DocumentVersion(etag, node.ContentType!, node.ContentLength, node.LastModifiedUtc, node.BlobKey, node.InlineContent);
         ByteRange? range = null;
         if (rangeHeader is not null && conditions.RangeApplies(etag))
         {
@@ -159,19 +165,35 @@ public sealed partial class StorageService(
     }
 
     /// <summary>
-    /// Stores a new version: the bytes go to a fresh blob key first, then one transaction
-    /// makes it current; the old blob is removed only after the commit.
+    /// Stores a new version. Small bodies (up to <c>Storage:InlineMaxBytes</c>) go into the
+    /// metadata row itself; larger ones go to a fresh blob key first. Then one transaction makes
+    /// the version current, and only after its commit is the old blob removed.
     /// </summary>
     public async Task<StorageOutcome> PutAsync(
-        string owner, StoragePath path, string contentType, Stream body, RequestConditions conditions, CancellationToken ct)
+        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct)
     {
         var limit = options.Value.MaxDocumentBytes;
-        var key = BlobKeys.New();
+        var inlineMax = options.Value.InlineMaxBytes;
+        string? key = null;
+        byte[]? inline = null;
         long length;
         try
         {
             await using var limited = new LengthLimitedStream(body, limit);
-            length = await blobs.WriteAsync(key, limited, ct);
+            var prefix = inlineMax > 0 && (declaredLength is null || declaredLength <= inlineMax)
+                ? await ReadUpToAsync(limited, inlineMax + 1, ct)
+                : null;
+            if (prefix is not null && prefix.Length <= inlineMax)
+            {
+                inline = prefix;
+                length = prefix.Length;
+            }
+            else
+            {
+                key = BlobKeys.New();
+                Stream source = prefix is null ? limited : new PrefixedStream(prefix, limited);
+                length = await blobs.WriteAsync(key, source, declaredLength, ct);
+            }
         }
         catch (PayloadTooLargeException)
         {
@@ -187,11 +209,15 @@ public sealed partial class StorageService(
         string? oldBlob = null;
         try
         {
-            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key);
+            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key, inline);
         }
         catch
         {
-            await DeleteBlobQuietlyAsync(key);
+            if (key is not null)
+            {
+                await DeleteBlobQuietlyAsync(key);
+            }
+
             throw;
         }
 
@@ -202,14 +228,14 @@ public sealed partial class StorageService(
                 await DeleteBlobQuietlyAsync(oldBlob);
             }
         }
-        else
+        else if (key is not null)
         {
             await DeleteBlobQuietlyAsync(key);
         }
 
         return outcome;
 
-        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string key)
+        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string? key, byte[]? inline)
         {
             // The commit must not be torn by a client that goes away after its upload finished.
             var none = CancellationToken.None;
@@ -252,7 +278,7 @@ public sealed partial class StorageService(
 
             // The account row is locked, so this check and the usage update below are atomic:
             // concurrent writers can never take the user past the quota together.
-            var quota = options.Value.DefaultQuotaBytes;
+            var quota = account.QuotaBytes ?? options.Value.DefaultQuotaBytes;
             var usedAfter = account.UsedBytes + length - (existing?.ContentLength ?? 0);
             if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
             {
@@ -276,19 +302,23 @@ public sealed partial class StorageService(
                     ContentType = contentType,
                     ContentLength = length,
                     BlobKey = key,
+                    InlineContent = inline,
                 });
                 account.DocumentCount++;
                 account.UsedBytes += length;
+                await AddModuleUsageAsync(owner, path, length, 1);
             }
             else
             {
                 oldBlob = existing.BlobKey;
                 account.UsedBytes += length - existing.ContentLength;
+                await AddModuleUsageAsync(owner, path, length - existing.ContentLength, 0);
                 existing.ETag = etag.Value;
                 existing.LastModifiedUtc = now;
                 existing.ContentType = contentType;
                 existing.ContentLength = length;
                 existing.BlobKey = key;
+                existing.InlineContent = inline;
             }
 
             // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
@@ -334,7 +364,7 @@ public sealed partial class StorageService(
     {
         _ = ct;
         var none = CancellationToken.None;
-        string blobKey;
+        string? blobKey;
         ETag deleted;
         await using (var tx = await db.Database.BeginTransactionAsync(none))
         {
@@ -357,10 +387,11 @@ public sealed partial class StorageService(
                 return new StorageOutcome.PreconditionFailed(deleted);
             }
 
-            blobKey = doc.BlobKey!;
+            blobKey = doc.BlobKey;
             db.Nodes.Remove(doc);
             account.DocumentCount--;
             account.UsedBytes -= doc.ContentLength;
+            await AddModuleUsageAsync(owner, path, -doc.ContentLength, -1);
 
             // Walk up: a folder left without children disappears (draft-26 §4), every other
             // ancestor gets a new version.
@@ -395,8 +426,47 @@ public sealed partial class StorageService(
             await tx.CommitAsync(none);
         }
 
-        await DeleteBlobQuietlyAsync(blobKey);
+        if (blobKey is not null)
+        {
+            await DeleteBlobQuietlyAsync(blobKey);
+        }
+
         return new StorageOutcome.Deleted(deleted);
+    }
+
+    /// <summary>
+    /// Deletes a user's whole storage (the admin CLI's <c>users remove</c>): every document and
+    /// folder row and the usage row in one transaction, under the user's row lock so no write of
+    /// that user interleaves; then the blobs, which nothing points at any more.
+    /// </summary>
+    public async Task<(long Documents, long Bytes)> DeleteAllAsync(string owner, CancellationToken ct)
+    {
+        List<string> keys;
+        long documents;
+        long bytes;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var account = await LockAccountAsync(owner, ct);
+            documents = account.DocumentCount;
+            bytes = account.UsedBytes;
+            keys = await db.Nodes.AsNoTracking()
+                .Where(n => n.Owner == owner && !n.IsFolder && n.BlobKey != null)
+                .Select(n => n.BlobKey!)
+                .ToListAsync(ct);
+            await db.Nodes.Where(n => n.Owner == owner).ExecuteDeleteAsync(ct);
+            await db.ModuleUsage.Where(m => m.Owner == owner).ExecuteDeleteAsync(ct);
+            await db.Accounts.Where(a => a.UserName == owner).ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        // The row LockAccountAsync attached is gone now.
+        db.ChangeTracker.Clear();
+        foreach (var key in keys)
+        {
+            await DeleteBlobQuietlyAsync(key);
+        }
+
+        return (documents, bytes);
     }
 
     /// <summary>
@@ -406,11 +476,16 @@ public sealed partial class StorageService(
     /// </summary>
     private async Task<StorageAccount> LockAccountAsync(string owner, CancellationToken ct)
     {
+        // Every write starts from what the database holds now: a context that ran an earlier
+        // write (the reconciler deletes several rows through one StorageService) would otherwise
+        // still track that write's account and folder rows, fail to attach the account again,
+        // and read stale folder rows through identity resolution.
+        db.ChangeTracker.Clear();
         var rows = await db.Database.SqlQuery<AccountRow>($"""
             INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
             VALUES ({owner}, 1, 0, 0)
             ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount"
+            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "QuotaBytes"
             """).ToListAsync(ct);
         var row = rows[0];
         var account = new StorageAccount
@@ -419,10 +494,49 @@ public sealed partial class StorageService(
             WriteVersion = row.WriteVersion,
             UsedBytes = row.UsedBytes,
             DocumentCount = row.DocumentCount,
+            QuotaBytes = row.QuotaBytes,
         };
         db.Accounts.Attach(account);
         return account;
     }
+
+    /// <summary>Sets a user's own quota: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
+    /// no limit. Takes the account row lock like a write, so no PUT interleaves.</summary>
+    public async Task SetQuotaAsync(string owner, long? quotaBytes, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var account = await LockAccountAsync(owner, ct);
+        account.QuotaBytes = quotaBytes;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Applies a write's change to its module's counters. Called inside the write transaction
+    /// after the account row lock is held, so no other write of this user can touch the row
+    /// (PostgreSQL row lock; SQLite has one writer): read-modify-write is safe.
+    /// </summary>
+    private async Task AddModuleUsageAsync(string owner, StoragePath path, long bytes, int documents)
+    {
+        var module = ModuleOf(path);
+        var row = await db.ModuleUsage.FindAsync([owner, module], CancellationToken.None);
+        if (row is null)
+        {
+            db.ModuleUsage.Add(new ModuleUsage { Owner = owner, Module = module, UsedBytes = bytes, DocumentCount = documents });
+            return;
+        }
+
+        row.UsedBytes += bytes;
+        row.DocumentCount += documents;
+        if (row.DocumentCount <= 0)
+        {
+            db.ModuleUsage.Remove(row);
+        }
+    }
+
+    /// <summary>The module a document counts under: its scope module, or <c>""</c> for documents
+    /// directly under <c>/</c> or <c>/public/</c> (shown as "(top level)").</summary>
+    public static string ModuleOf(StoragePath path) => path.Module ?? string.Empty;
 
     private async Task DeleteBlobQuietlyAsync(string key)
     {
@@ -437,6 +551,20 @@ public sealed partial class StorageService(
         }
     }
 
+    /// <summary>Reads until <paramref name="max"/> bytes or the end of the body.</summary>
+    private static async Task<byte[]> ReadUpToAsync(Stream stream, long max, CancellationToken ct)
+    {
+        var buffer = new byte[max];
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+        {
+            filled += read;
+        }
+
+        return filled == buffer.Length ? buffer : buffer[..filled];
+    }
+
     private static bool IsClientAbort(Exception e, CancellationToken ct) =>
         ct.IsCancellationRequested || e is OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException;
 
@@ -447,6 +575,8 @@ public sealed partial class StorageService(
         public long UsedBytes { get; set; }
 
         public long DocumentCount { get; set; }
+
+        public long? QuotaBytes { get; set; }
     }
 
     private sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);

@@ -15,6 +15,7 @@ public enum Backend
 {
     SqliteFileSystem,
     PostgresFileSystem,
+    PostgresS3,
 }
 
 /// <summary>
@@ -29,13 +30,17 @@ public abstract class ServerFixture : IAsyncLifetime
 
     private Factory? _factory;
 
-    protected ServerFixture(Backend backend) => Backend = backend;
+    protected ServerFixture(Backend backend)
+    {
+        Backend = backend;
+        Tokens = new TestTokens(() => Services);
+    }
 
     public Backend Backend { get; }
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "us-test-" + Guid.NewGuid().ToString("N"));
 
-    public TestTokens Tokens { get; } = new();
+    public TestTokens Tokens { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -45,11 +50,15 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public string? PostgresConnectionString { get; private set; }
 
+    /// <summary>The bucket of this fixture, on the PostgreSQL + S3 backend.</summary>
+    public string S3Bucket { get; } = "us-" + Guid.NewGuid().ToString("N")[..20];
+
     public async Task InitializeAsync()
     {
-        if (Backend == Backend.PostgresFileSystem)
+        await BeforeStartAsync();
+        if (Backend is Backend.PostgresFileSystem or Backend.PostgresS3)
         {
-            PostgresConnectionString = await TestPostgres.CreateDatabaseAsync();
+            PostgresConnectionString = await CreatePostgresDatabaseAsync();
         }
 
         Directory.CreateDirectory(DataDirectory);
@@ -70,6 +79,16 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>How the real server listens; plain HTTP on a random loopback port by default.</summary>
     protected virtual void ConfigureKestrel(WebApplicationFactory<Program> factory) => factory.UseKestrel(0);
 
+    /// <summary>Starts what a fixture needs before the server (a private S3 or PostgreSQL server
+    /// of a fault test).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="BeforeStartAsync"/> started, after the server stopped.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
+    /// <summary>The database of a PostgreSQL backend: a new one on the shared test server by default.</summary>
+    protected virtual Task<string> CreatePostgresDatabaseAsync() => TestPostgres.CreateDatabaseAsync();
+
     /// <summary>Extra settings for fixtures that test one setting (rate limits, …).</summary>
     protected virtual void ConfigureSettings(IWebHostBuilder builder)
     {
@@ -83,12 +102,38 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public static StorageDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<StorageDbContext>();
 
+    /// <summary>Every blob key in this server's blob store (filesystem or S3).</summary>
+    public async Task<HashSet<string>> StoredBlobKeysAsync()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var blob in Services.GetRequiredService<UnhostedStore.Blobs.IBlobStore>().ListAsync(CancellationToken.None))
+        {
+            keys.Add(blob.Key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Files a write left half-done in the filesystem store's temp folder (none on S3).</summary>
+    public IEnumerable<string> BlobTempFiles()
+    {
+        var temp = Path.Combine(DataDirectory, "blobs", "tmp");
+        return Backend == Backend.PostgresS3 || !Directory.Exists(temp) ? [] : Directory.EnumerateFiles(temp);
+    }
+
     public async Task DisposeAsync()
     {
         Client?.Dispose();
-        if (_factory is not null)
+        try
         {
-            await _factory.DisposeAsync();
+            if (_factory is not null)
+            {
+                await _factory.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await AfterStopAsync();
         }
 
         try
@@ -113,17 +158,23 @@ public abstract class ServerFixture : IAsyncLifetime
                 builder.UseSetting("ConnectionStrings:Postgres", fixture.PostgresConnectionString);
             }
 
+            if (fixture.Backend == Backend.PostgresS3)
+            {
+                foreach (var (key, value) in TestS3.Settings(fixture.S3Bucket))
+                {
+                    builder.UseSetting(key, value);
+                }
+            }
+
             // The suite sends thousands of requests from one address; the abuse limits are
             // tested by their own fixture (RateLimitedServerFixture), which overrides these.
             builder.UseSetting("RateLimiting:StoragePerIpPerSecond", "1000000");
             builder.UseSetting("RateLimiting:StoragePerIpBurst", "1000000");
             builder.UseSetting("RateLimiting:PublicMissesPerMinute", "1000000");
+            // Tiny documents stay inline; everything else goes through the blob store, so both
+            // paths carry the whole suite.
+            builder.UseSetting("Storage:InlineMaxBytes", "16");
             fixture.ConfigureSettings(builder);
-            builder.ConfigureTestServices(services =>
-            {
-                services.AddSingleton(fixture.Tokens);
-                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestTokenHandler>(StorageClaims.Scheme, null);
-            });
         }
     }
 }
@@ -131,6 +182,8 @@ public abstract class ServerFixture : IAsyncLifetime
 public sealed class SqliteServerFixture() : ServerFixture(Backend.SqliteFileSystem);
 
 public sealed class PostgresServerFixture() : ServerFixture(Backend.PostgresFileSystem);
+
+public sealed class PostgresS3ServerFixture() : ServerFixture(Backend.PostgresS3);
 
 public static class HttpExtensions
 {

@@ -72,3 +72,5 @@ public abstract class QuotaServerFixture(Backend backend) : ServerFixture(backen
 public sealed class QuotaSqliteFixture() : QuotaServerFixture(Backend.SqliteFileSystem);
 
 public sealed class QuotaPostgresFixture() : QuotaServerFixture(Backend.PostgresFileSystem);
+
+public sealed class QuotaPostgresS3Fixture() : QuotaServerFixture(Backend.PostgresS3);

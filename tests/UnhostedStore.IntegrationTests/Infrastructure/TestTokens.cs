@@ -1,56 +1,59 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 
 namespace UnhostedStore.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Test-only bearer tokens: an in-memory table of token → (user, scopes), served through a
-/// test authentication scheme registered under <see cref="StorageClaims.Scheme"/>. Production
-/// code has no such scheme. OAuth (next issue) replaces this with real tokens.
+/// Real access tokens for tests: each one is a real grant plus a real OpenIddict reference
+/// token, minted exactly as the admin CLI's <c>tokens issue</c> does (<see cref="OperatorTokens"/>).
+/// The account is created on first use (without a password; tests that log in set one).
 /// </summary>
-public sealed class TestTokens
+public sealed class TestTokens(Func<IServiceProvider> services)
 {
-    private readonly ConcurrentDictionary<string, (string User, string[] Scopes)> _tokens = new(StringComparer.Ordinal);
+    public const string Origin = "https://tests.example";
 
-    public string Issue(string user, params string[] scopes)
+    private readonly ConcurrentDictionary<string, (string User, string AuthorizationId)> _issued = new(StringComparer.Ordinal);
+
+    public string Issue(string user, params string[] scopes) =>
+        Task.Run(() => IssueAsync(user, scopes)).GetAwaiter().GetResult();
+
+    public async Task<string> IssueAsync(string user, params string[] scopes)
     {
-        var token = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
-            .Replace('+', '-').Replace('/', '_').TrimEnd('=');
-        _tokens[token] = (user, scopes);
-        return token;
+        await using var scope = services().CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        await EnsureAccountAsync(provider, user);
+        if (!ScopeSet.TryParse(string.Join(' ', scopes), out var scopeSet))
+        {
+            throw new ArgumentException("invalid scopes: " + string.Join(' ', scopes), nameof(scopes));
+        }
+
+        _ = ClientOrigin.TryParse(Origin, out var origin, out _);
+        var issued = await provider.GetRequiredService<OperatorTokens>().IssueAsync(user, scopeSet, origin!, 1, CancellationToken.None);
+        _issued[issued.AccessToken] = (user, issued.AuthorizationId);
+        return issued.AccessToken;
     }
 
-    public void Revoke(string token) => _tokens.TryRemove(token, out _);
-
-    internal bool TryGet(string token, out (string User, string[] Scopes) grant) => _tokens.TryGetValue(token, out grant);
-}
-
-public sealed class TestTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
-    TestTokens tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>Revokes the grant behind the token, as the account page's Revoke button does.</summary>
+    public void Revoke(string token) => Task.Run(async () =>
     {
-        if (BearerToken.Read(Request.Headers.Authorization, out var token) != BearerTokenStatus.Present)
-        {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
+        var (user, authorizationId) = _issued[token];
+        await using var scope = services().CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Grants>().RevokeByIdAsync(user, authorizationId, CancellationToken.None);
+    }).GetAwaiter().GetResult();
 
-        if (!tokens.TryGet(token, out var grant))
+    public static async Task EnsureAccountAsync(IServiceProvider provider, string user)
+    {
+        var users = provider.GetRequiredService<UserManager<UserAccount>>();
+        if (await users.FindByNameAsync(user) is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("unknown token"));
+            var result = await users.CreateAsync(new UserAccount { UserName = user, CreatedUtc = DateTime.UtcNow });
+            if (!result.Succeeded && await users.FindByNameAsync(user) is null)
+            {
+                throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+            }
         }
-
-        var claims = new List<Claim> { new(StorageClaims.Subject, grant.User) };
-        claims.AddRange(grant.Scopes.Select(s => new Claim(StorageClaims.Scope, s)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
     }
 }

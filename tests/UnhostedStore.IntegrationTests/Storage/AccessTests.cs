@@ -176,7 +176,6 @@ public abstract class AccessTests(ServerFixture server)
     [InlineData("notes:rw", "/public/")]
     [InlineData("notes:r", "/")]
     [InlineData("notes:r", "/public/")]
-    [InlineData("public:rw", "/public/")]
     public async Task Module_scope_cannot_list_root_or_public_root(string scope, string path)
     {
         var user = await SeedAsync();
@@ -569,3 +568,18 @@ public abstract class AccessTests(ServerFixture server)
 public sealed class AccessTests_Sqlite(SqliteServerFixture server) : AccessTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class AccessTests_Postgres(PostgresServerFixture server) : AccessTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class AccessTests_PostgresS3(PostgresS3ServerFixture server) : AccessTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+/// <summary>draft-26 §9: "public" is never a module, so no grant can name it.</summary>
+public sealed class ScopeGrantTests(SqliteServerFixture server) : IClassFixture<SqliteServerFixture>
+{
+    [Theory]
+    [InlineData("public:rw")]
+    [InlineData("public:r")]
+    [InlineData("notes:x")]
+    public async Task A_token_for_an_invalid_scope_cannot_be_issued(string scope)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => server.Tokens.IssueAsync(ServerFixture.NewUser(), scope));
+    }
+}

@@ -513,10 +513,14 @@ public abstract class BadInputTests(ServerFixture server)
                 .Append(' ').Append(response.Content.Headers.ContentType).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
         }
 
-        var blobs = Path.Combine(server.DataDirectory, "blobs");
-        foreach (var file in Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var key in (await server.StoredBlobKeysAsync()).Order(StringComparer.Ordinal))
         {
-            sb.Append("file ").AppendLine(Path.GetRelativePath(blobs, file));
+            sb.Append("blob ").AppendLine(key);
+        }
+
+        foreach (var file in server.BlobTempFiles().Order(StringComparer.Ordinal))
+        {
+            sb.Append("temp ").AppendLine(Path.GetFileName(file));
         }
 
         return sb.ToString();
@@ -542,3 +546,5 @@ public abstract class BadInputTests(ServerFixture server)
 public sealed class BadInputTests_Sqlite(SqliteServerFixture server) : BadInputTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class BadInputTests_Postgres(PostgresServerFixture server) : BadInputTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class BadInputTests_PostgresS3(PostgresS3ServerFixture server) : BadInputTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -343,7 +343,6 @@ public abstract class ConcurrencyTests(ServerFixture server)
     /// (old versions are deleted right after the commit, so allow a moment for that).</summary>
     private async Task AssertBlobsMatchRowsAsync()
     {
-        var blobRoot = Path.Combine(server.DataDirectory, "blobs");
         HashSet<string> referenced = [];
         HashSet<string> files = [];
         for (var attempt = 0; attempt < 10; attempt++)
@@ -351,13 +350,10 @@ public abstract class ConcurrencyTests(ServerFixture server)
             await using (var scope = server.CreateScope())
             {
                 var db = ServerFixture.Db(scope);
-                referenced = (await db.Nodes.AsNoTracking().Where(x => !x.IsFolder).Select(x => x.BlobKey!).ToListAsync()).ToHashSet(StringComparer.Ordinal);
+                referenced = (await db.Nodes.AsNoTracking().Where(x => !x.IsFolder && x.BlobKey != null).Select(x => x.BlobKey!).ToListAsync()).ToHashSet(StringComparer.Ordinal);
             }
 
-            files = Directory.EnumerateFiles(blobRoot, "*", SearchOption.AllDirectories)
-                .Select(Path.GetFileName)
-                .Where(name => BlobKeys.IsValid(name!))
-                .ToHashSet(StringComparer.Ordinal)!;
+            files = await server.StoredBlobKeysAsync();
             if (files.SetEquals(referenced))
             {
                 break;
@@ -368,7 +364,7 @@ public abstract class ConcurrencyTests(ServerFixture server)
 
         Assert.Empty(referenced.Except(files));
         Assert.Empty(files.Except(referenced));
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(blobRoot, "tmp")));
+        Assert.Empty(server.BlobTempFiles());
     }
 
     private HttpClient NewParallelClient() => new(new SocketsHttpHandler
@@ -484,3 +480,5 @@ public abstract class ConcurrencyTests(ServerFixture server)
 public sealed class ConcurrencyTests_Sqlite(SqliteServerFixture server) : ConcurrencyTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class ConcurrencyTests_Postgres(PostgresServerFixture server) : ConcurrencyTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class ConcurrencyTests_PostgresS3(PostgresS3ServerFixture server) : ConcurrencyTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -366,3 +366,5 @@ public abstract class ConditionalTests(ServerFixture server)
 public sealed class ConditionalTests_Sqlite(SqliteServerFixture server) : ConditionalTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class ConditionalTests_Postgres(PostgresServerFixture server) : ConditionalTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class ConditionalTests_PostgresS3(PostgresS3ServerFixture server) : ConditionalTests(server), IClassFixture<PostgresS3ServerFixture>;

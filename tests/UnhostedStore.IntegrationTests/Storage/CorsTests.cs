@@ -246,3 +246,5 @@ public abstract class CorsTests(ServerFixture server)
 public sealed class CorsTests_Sqlite(SqliteServerFixture server) : CorsTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class CorsTests_Postgres(PostgresServerFixture server) : CorsTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class CorsTests_PostgresS3(PostgresS3ServerFixture server) : CorsTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -590,3 +590,5 @@ public abstract class DocumentTests(ServerFixture server)
 public sealed class DocumentTests_Sqlite(SqliteServerFixture server) : DocumentTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class DocumentTests_Postgres(PostgresServerFixture server) : DocumentTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class DocumentTests_PostgresS3(PostgresS3ServerFixture server) : DocumentTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -396,3 +396,5 @@ public abstract class FolderTests(ServerFixture server)
 public sealed class FolderTests_Sqlite(SqliteServerFixture server) : FolderTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class FolderTests_Postgres(PostgresServerFixture server) : FolderTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class FolderTests_PostgresS3(PostgresS3ServerFixture server) : FolderTests(server), IClassFixture<PostgresS3ServerFixture>;

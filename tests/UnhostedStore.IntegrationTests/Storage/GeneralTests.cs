@@ -95,21 +95,15 @@ public abstract class GeneralTests(ServerFixture server)
         Assert.Equal(201, response.Status);
     }
 
-    [Theory]
-    [InlineData("/")]
-    [InlineData("/index.html")]
-    [InlineData("/storagex")]
-    [InlineData("/admin")]
-    public async Task Nothing_but_storage_is_served_on_the_storage_origin(string path)
-    {
-        using var response = await server.Client.GetAsync(path);
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
+    // Nothing_but_storage_is_served_on_the_storage_origin (R77) moved to
+    // Hosting/SplitHostsTests: a single-host server also serves the pages, by design.
 }
 
 public sealed class GeneralTests_Sqlite(SqliteServerFixture server) : GeneralTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class GeneralTests_Postgres(PostgresServerFixture server) : GeneralTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class GeneralTests_PostgresS3(PostgresS3ServerFixture server) : GeneralTests(server), IClassFixture<PostgresS3ServerFixture>;
 
 /// <summary>R78: 429 with Retry-After, and brute-force protection of /public/ URLs.</summary>
 public abstract class RateLimitTests(RateLimitedServerFixture server)

@@ -1,11 +1,12 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using UnhostedStore.IntegrationTests.Infrastructure;
 
 namespace UnhostedStore.IntegrationTests.Storage;
 
 /// <summary>R57: a PUT that would take the user past the quota answers 507 and stores nothing.</summary>
-public abstract class QuotaTests(QuotaServerFixture server)
+public abstract partial class QuotaTests(QuotaServerFixture server)
 {
     private async Task<HttpResponseMessage> PutAsync(string user, string token, string path, int size, string? ifMatch = null)
     {
@@ -130,6 +131,52 @@ public abstract class QuotaTests(QuotaServerFixture server)
     }
 }
 
+public abstract partial class QuotaTests
+{
+    [Fact]
+    public async Task A_users_own_quota_overrides_the_default_and_unlimited_lifts_it()
+    {
+        var user = ServerFixture.NewUser();
+        var token = server.Tokens.Issue(user, "*:rw");
+        await using (var scope = server.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, 2_000, CancellationToken.None);
+        }
+
+        using (var over = await PutAsync(user, token, "/files/a", 2_001))
+        {
+            Assert.Equal((HttpStatusCode)507, over.StatusCode);
+        }
+
+        using (var fits = await PutAsync(user, token, "/files/a", 2_000))
+        {
+            Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
+        }
+
+        await using (var scope = server.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, 0, CancellationToken.None);
+        }
+
+        // Unlimited: even past the server's default of 10,000 bytes.
+        using (var big = await PutAsync(user, token, "/files/b", 20_000))
+        {
+            Assert.Equal(HttpStatusCode.Created, big.StatusCode);
+        }
+
+        await using (var scope = server.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, null, CancellationToken.None);
+        }
+
+        using var backToDefault = await PutAsync(user, token, "/files/c", 100);
+        Assert.Equal((HttpStatusCode)507, backToDefault.StatusCode);
+        Assert.Equal((22_000L, 2L), await UsageAsync(user));
+    }
+}
+
 public sealed class QuotaTests_Sqlite(QuotaSqliteFixture server) : QuotaTests(server), IClassFixture<QuotaSqliteFixture>;
 
 public sealed class QuotaTests_Postgres(QuotaPostgresFixture server) : QuotaTests(server), IClassFixture<QuotaPostgresFixture>;
+
+public sealed class QuotaTests_PostgresS3(QuotaPostgresS3Fixture server) : QuotaTests(server), IClassFixture<QuotaPostgresS3Fixture>;

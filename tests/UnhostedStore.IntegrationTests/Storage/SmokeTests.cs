@@ -33,3 +33,5 @@ public abstract class SmokeTests(ServerFixture server)
 public sealed class SmokeTests_Sqlite(SqliteServerFixture server) : SmokeTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class SmokeTests_Postgres(PostgresServerFixture server) : SmokeTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class SmokeTests_PostgresS3(PostgresS3ServerFixture server) : SmokeTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -254,3 +254,5 @@ public abstract class VersionTests(ServerFixture server)
 public sealed class VersionTests_Sqlite(SqliteServerFixture server) : VersionTests(server), IClassFixture<SqliteServerFixture>;
 
 public sealed class VersionTests_Postgres(PostgresServerFixture server) : VersionTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class VersionTests_PostgresS3(PostgresS3ServerFixture server) : VersionTests(server), IClassFixture<PostgresS3ServerFixture>;

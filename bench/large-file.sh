@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# bench/large-file.sh: a large document through UnhostedStore, on the filesystem and on S3,
+# with the server's memory measured all along. For each blob backend it starts the server
+# (Release build, PostgreSQL metadata) and does:
+#   PUT with a known length, PUT chunked (unknown length), GET, ranged GET (1 MB in the middle),
+# checks the bytes, and samples the server's RSS every 50 ms. It also uploads the same file
+# straight to the S3 server (Swift's own API) to compare throughput.
+#
+#   bash bench/large-file.sh [size in MiB, default 1024]
+#
+# It starts PostgreSQL and Swift itself (tests/services/*.sh) and stops them afterwards.
+# Output: a Markdown table on stdout, also written to bench/results/large-file-<date>.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+size=$((size_mib * 1024 * 1024))
+
+for tool in curl dotnet /usr/bin/python3; do
+  command -v "$tool" >/dev/null || { echo "bench/large-file.sh: $tool is required (apt-get install -y curl python3; .NET 10 SDK)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/unhostedstore-bench.XXXXXX)
+chmod 755 "$work"
+server_pid=""
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n "${S3_DATA_DIR:-}" ]] && DIR="$S3_DATA_DIR" bash tests/services/start-swift.sh stop >/dev/null 2>&1 || true
+  DIR="$work/pg" bash tests/services/start-postgres.sh stop || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building (Release)…" >&2
+dotnet publish src/UnhostedStore/UnhostedStore.csproj -c Release -o "$work/app" -nologo -v q >/dev/null
+
+eval "$(DIR="$work/pg" bash tests/services/start-postgres.sh)"
+eval "$(DIR="$work/swift" bash tests/services/start-swift.sh)"
+
+echo "writing a ${size_mib} MiB test file…" >&2
+head -c "$size" /dev/urandom >"$work/file"
+sum=$(sha256sum "$work/file" | cut -d' ' -f1)
+range_start=$((size / 2))
+range_end=$((range_start + 1048575))
+range_sum=$(tail -c +$((range_start + 1)) "$work/file" | head -c 1048576 | sha256sum | cut -d' ' -f1)
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+rate() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.0f", (b / 1048576) / t }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# Peak RSS of a pid (KiB), sampled in the background until the marker file disappears.
+sample_rss() { # pid file
+  local pid=$1 out=$2
+  echo 0 >"$out"
+  while [[ -e "$out.run" ]] && kill -0 "$pid" 2>/dev/null; do
+    local kb
+    kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    if (( kb > $(cat "$out") )); then echo "$kb" >"$out"; fi
+    sleep 0.05
+  done
+}
+
+results=()
+for backend in FileSystem S3; do
+  port=$(free_port)
+  db="bench_$(echo "$backend" | tr 'A-Z' 'a-z')"
+  /usr/lib/postgresql/15/bin/psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE $db" >/dev/null
+  export DataDirectory="$work/data-$backend"
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$db"
+  export Blobs__Provider="$backend" Blobs__S3__Endpoint="$S3_ENDPOINT" Blobs__S3__AccessKey="$S3_ACCESS_KEY" \
+    Blobs__S3__SecretKey="$S3_SECRET_KEY" Blobs__S3__Bucket="bench-$(date +%s)" Storage__MaxDocumentBytes=$((size * 2)) \
+    RateLimiting__Enabled=false Logging__LogLevel__Default=Warning
+  (cd "$work/app" && dotnet UnhostedStore.dll users add bench --no-password >/dev/null)
+  token=$(cd "$work/app" && dotnet UnhostedStore.dll tokens issue bench --scope "*:rw")
+  (cd "$work/app" && exec dotnet UnhostedStore.dll --urls "http://127.0.0.1:$port" >"$work/server-$backend.log" 2>&1) &
+  server_pid=$!
+  base="http://127.0.0.1:$port/storage/bench"
+  for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/" && break; sleep 0.1; done
+  # Warm up (JIT, pools) with a small document, then take the baseline.
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: text/plain' --data 'warm' "$base/big/warm"
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/big/warm"
+  sleep 1
+  baseline=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
+  touch "$work/rss-$backend.run"
+  sample_rss "$server_pid" "$work/rss-$backend" &
+  sampler=$!
+
+  t0=$(date +%s.%N)
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/octet-stream' -T "$work/file" "$base/big/known"
+  t1=$(date +%s.%N)
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/octet-stream' -H 'Transfer-Encoding: chunked' -T - "$base/big/chunked" <"$work/file"
+  t2=$(date +%s.%N)
+  got=$(curl -sf -H "Authorization: Bearer $token" "$base/big/chunked" | sha256sum | cut -d' ' -f1)
+  t3=$(date +%s.%N)
+  got_range=$(curl -sf -H "Authorization: Bearer $token" -r "$range_start-$range_end" "$base/big/known" | sha256sum | cut -d' ' -f1)
+  t4=$(date +%s.%N)
+
+  rm -f "$work/rss-$backend.run"
+  wait "$sampler" || true
+  peak=$(cat "$work/rss-$backend")
+  [[ $got == "$sum" ]] || { echo "bench/large-file.sh: $backend GET returned different bytes" >&2; exit 1; }
+  [[ $got_range == "$range_sum" ]] || { echo "bench/large-file.sh: $backend ranged GET returned different bytes" >&2; exit 1; }
+  growth_mib=$(mib $(( (peak - baseline) * 1024 )))
+  results+=("| $backend | $(mib $((baseline * 1024))) | $(mib $((peak * 1024))) | **$growth_mib** | $(rate "$size" "$(elapsed "$t0" "$t1")") | $(rate "$size" "$(elapsed "$t1" "$t2")") | $(rate "$size" "$(elapsed "$t2" "$t3")") | $(elapsed "$t3" "$t4") |")
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+done
+
+# The same file straight into the same Swift (its native API, same proxy), for comparison.
+auth=$(curl -si -H "X-Auth-User: $S3_ACCESS_KEY" -H "X-Auth-Key: $S3_SECRET_KEY" "$S3_URL/auth/v1.0")
+storage_url=$(echo "$auth" | awk -F': ' 'tolower($1) == "x-storage-url" { print $2 }' | tr -d '\r')
+auth_token=$(echo "$auth" | awk -F': ' 'tolower($1) == "x-auth-token" { print $2 }' | tr -d '\r')
+curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $auth_token" "$storage_url/direct"
+t0=$(date +%s.%N)
+curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $auth_token" -T "$work/file" "$storage_url/direct/file"
+t1=$(date +%s.%N)
+direct=$(rate "$size" "$(elapsed "$t0" "$t1")")
+
+mkdir -p bench/results
+out="bench/results/large-file-$(date +%Y-%m-%d).md"
+{
+  echo "# Large-file run, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr). Document: ${size_mib} MiB of random bytes."
+  echo "Server: Release build, PostgreSQL 15 metadata; S3 = OpenStack Swift s3api on loopback."
+  echo
+  echo "| blob store | RSS before (MiB) | RSS peak (MiB) | RSS growth (MiB) | PUT known length (MiB/s) | PUT chunked (MiB/s) | GET (MiB/s) | ranged GET 1 MiB (s) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${results[@]}"
+  echo
+  echo "Direct upload of the same file to the same Swift (native API): $direct MiB/s."
+} | tee "$out"

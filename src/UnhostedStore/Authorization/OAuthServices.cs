@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Server;
+using OpenIddict.Validation.AspNetCore;
+using UnhostedStore.Accounts;
+using UnhostedStore.Hosting;
+using UnhostedStore.Persistence;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace UnhostedStore.Authorization;
+
+public static class OAuthServices
+{
+    public const string AuthorizePath = "/oauth/authorize";
+
+    public const string TokenPath = "/oauth/token";
+
+    public const string TokenCorsPolicy = "oauth-token";
+
+    /// <summary>
+    /// OpenIddict in normal mode for apps that are never registered (see
+    /// shared/design/oauth-openiddict.md): implicit grant (what remotestorage.js uses) and
+    /// code + PKCE (S256 only); opaque reference access tokens, stored hashed, checked against
+    /// their token and grant entries on every request so revocation is immediate.
+    /// </summary>
+    public static IServiceCollection AddOAuth(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    {
+        var keys = OAuthKeys.LoadOrCreate(database.DataDirectory);
+        var hosting = new HostingOptions();
+        configuration.GetSection(HostingOptions.Section).Bind(hosting);
+        var requireHttps = configuration.GetValue("OAuth:RequireHttps", false);
+
+        services.AddDataProtection()
+            .SetApplicationName("UnhostedStore")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(database.DataDirectory), "keys", "dataprotection")));
+
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<StorageDbContext>())
+            .AddServer(o =>
+            {
+                o.SetAuthorizationEndpointUris(AuthorizePath.TrimStart('/'))
+                 .SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                o.AllowImplicitFlow()
+                 .AllowAuthorizationCodeFlow()
+                 .RequireProofKeyForCodeExchange()
+                 .AllowCustomFlow(OperatorGrant.Type);
+
+                // draft-26 §10.1: S256 MUST be supported; "plain" is not offered at all.
+                o.Configure(x => x.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                // Scopes are dynamic (<module>:r|rw); our own code checks their syntax.
+                o.DisableScopeValidation();
+                o.IgnoreScopePermissions();
+
+                // redirect_uri is checked against the app's origin, not a registered list.
+                o.RemoveEventHandler(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor);
+                o.AddEventHandler(OriginClientHandler.Descriptor);
+                o.AddEventHandler(TokenRequestOriginHandler.Descriptor);
+
+                o.UseReferenceAccessTokens();
+                o.DisableAccessTokenEncryption();
+                o.AddSigningKey(keys.SigningKey);
+                o.AddSigningKey(keys.AsymmetricSigningKey);
+                o.AddEncryptionKey(keys.EncryptionKey);
+
+                // A fixed issuer: tokens are then valid whichever host name a request used.
+                o.SetIssuer(new Uri(hosting.PublicOrigin is { Length: > 0 } origin ? origin : "urn:unhostedstore"));
+
+                var aspnet = o.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough();
+                if (!requireHttps)
+                {
+                    // Plain http is what `dotnet run` and a TLS-terminating proxy give us.
+                    aspnet.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+                o.EnableTokenEntryValidation();
+                o.EnableAuthorizationEntryValidation();
+
+                // "Last used" on the account page: a dictionary write per request, stored in batches.
+                o.AddEventHandler(GrantUsageHandler.Descriptor);
+            });
+
+        services.AddIdentity<UserAccount, IdentityRole>(o =>
+            {
+                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
+                o.User.RequireUniqueEmail = false;
+                o.Password.RequiredLength = 10;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.AllowedForNewUsers = true;
+                o.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddEntityFrameworkStores<StorageDbContext>()
+            .AddDefaultTokenProviders();
+        services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<AccountOptions>>((o, accounts) =>
+        {
+            o.Lockout.MaxFailedAccessAttempts = accounts.Value.LockoutAttempts;
+            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(accounts.Value.LockoutMinutes);
+        });
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/login";
+            o.LogoutPath = "/logout";
+            o.AccessDeniedPath = "/login";
+            o.Cookie.Name = "unhostedstore";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.SlidingExpiration = true;
+        });
+
+        services.AddCors(o => o.AddPolicy(TokenCorsPolicy, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
+        services.AddScoped<Grants>();
+        services.AddSingleton<GrantUsageTracker>();
+        services.AddHostedService<GrantUsageFlusher>();
+        services.AddScoped<Invites>();
+        services.AddSingleton<InProcessPipeline>();
+        services.AddScoped<OperatorTokens>();
+        return services;
+    }
+
+    public static string StorageScheme => OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts;
+using UnhostedStore.Authorization;
+using UnhostedStore.Hosting;
+using UnhostedStore.Pages.OAuth;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.Pages.Account;
+
+/// <summary>
+/// The user's own page: storage address, connected apps (grants) with revocation, storage
+/// usage per module, and for admins the invite button.
+/// </summary>
+[Authorize]
+public sealed class IndexModel(
+    UserManager<UserAccount> users,
+    Grants grants,
+    GrantUsageTracker usage,
+    StorageDbContext db,
+    Invites invites,
+    PublicUrls urls,
+    IOptions<AccountOptions> accounts,
+    IOptions<StorageOptions> storage) : PageModel
+{
+    public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
+
+    public sealed record ModuleRow(string Module, long UsedBytes, long DocumentCount)
+    {
+        public string Label => Module.Length == 0 ? "(top level)" : Module;
+    }
+
+    public string UserName { get; private set; } = string.Empty;
+
+    public string Address { get; private set; } = string.Empty;
+
+    public IReadOnlyList<AppRow> Apps { get; private set; } = [];
+
+    public long UsedBytes { get; private set; }
+
+    public long DocumentCount { get; private set; }
+
+    public long QuotaBytes { get; private set; }
+
+    public IReadOnlyList<ModuleRow> Modules { get; private set; } = [];
+
+    public bool IsAdmin { get; private set; }
+
+    public SignupPolicy Signup => accounts.Value.Signup;
+
+    public string? InviteLink { get; private set; }
+
+    [TempData]
+    public string? Message { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await ShowAsync(ct);
+
+    public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
+    {
+        var user = CurrentUser();
+        if (!string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(user, id, ct))
+        {
+            Message = "Access revoked. The app can no longer use your storage.";
+        }
+        else
+        {
+            Message = "That app had no access any more.";
+        }
+
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
+    {
+        var count = await grants.RevokeAsync(CurrentUser(), origin: null, ct);
+        Message = count == 1 ? "Access revoked for 1 app." : $"Access revoked for all apps ({count} grants).";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostInviteAsync(CancellationToken ct)
+    {
+        var account = await users.GetUserAsync(User);
+        if (account is null || !account.IsAdmin)
+        {
+            return Forbid();
+        }
+
+        var token = await invites.CreateAsync(account.UserName!, ct);
+        InviteLink = urls.AccountOrigin(Request) + Invites.LinkPath(token);
+        return await ShowAsync(ct);
+    }
+
+    private string CurrentUser() => User.Identity?.Name ?? throw new InvalidOperationException("not logged in");
+
+    private async Task<IActionResult> ShowAsync(CancellationToken ct)
+    {
+        var account = await users.GetUserAsync(User);
+        if (account is null)
+        {
+            // The cookie outlived its account.
+            return Challenge();
+        }
+
+        UserName = account.UserName!;
+        IsAdmin = account.IsAdmin;
+        Address = UserName + "@" + new Uri(urls.AccountOrigin(Request)).Authority;
+
+        var list = await grants.ListAsync(UserName, ct);
+        var lastUsed = await usage.LastUsedAsync(db, list.Select(g => g.AuthorizationId).ToList(), ct);
+        Apps = list.Select(g => new AppRow(
+                g.AuthorizationId,
+                g.Origin,
+                g.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList(),
+                g.GrantedUtc,
+                lastUsed.TryGetValue(g.AuthorizationId, out var t) ? t : null,
+                g.ExpiresUtc))
+            .ToList();
+
+        var totals = await db.Accounts.AsNoTracking().Where(a => a.UserName == UserName)
+            .Select(a => new { a.UsedBytes, a.DocumentCount }).FirstOrDefaultAsync(ct);
+        UsedBytes = totals?.UsedBytes ?? 0;
+        DocumentCount = totals?.DocumentCount ?? 0;
+        QuotaBytes = storage.Value.DefaultQuotaBytes;
+        Modules = (await db.ModuleUsage.AsNoTracking().Where(m => m.Owner == UserName)
+                .Select(m => new ModuleRow(m.Module, m.UsedBytes, m.DocumentCount)).ToListAsync(ct))
+            .OrderBy(m => m.Module, StringComparer.Ordinal)
+            .ToList();
+        return Page();
+    }
+
+    public static string When(DateTime? utc, string none) =>
+        utc is { } t ? t.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
+
+    public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    /// <summary>Bytes in words a person reads at a glance (1 KB = 1024 bytes).</summary>
+    public static string Size(long bytes)
+    {
+        string[] units = ["bytes", "KB", "MB", "GB", "TB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0
+            ? bytes.ToString("N0", CultureInfo.InvariantCulture) + (bytes == 1 ? " byte" : " bytes")
+            : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    public static string Count(long n, string one, string many) =>
+        n.ToString("N0", CultureInfo.InvariantCulture) + " " + (n == 1 ? one : many);
+}

@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts;
+
+namespace UnhostedStore.Pages;
+
+public sealed class LogoutModel(SignInManager<UserAccount> signIn) : PageModel
+{
+    public IActionResult OnGet() => Page();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        await signIn.SignOutAsync();
+        return Redirect("/login");
+    }
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Accounts;
+
+namespace UnhostedStore.Pages;
+
+/// <summary>First run: the one-time link the server logs creates the admin account.</summary>
+public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, SetupLinks links, TimeProvider clock) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? Token { get; set; }
+
+    [BindProperty]
+    [Required]
+    [StringLength(UserNames.MaxLength)]
+    public string UserName { get; set; } = string.Empty;
+
+    [BindProperty]
+    [Required]
+    [StringLength(1024, MinimumLength = 10)]
+    public string Password { get; set; } = string.Empty;
+
+    public async Task<IActionResult> OnGetAsync() =>
+        links.IsValid(Token) && !await users.Users.AnyAsync() ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!links.IsValid(Token) || await users.Users.AnyAsync())
+        {
+            return NotFound();
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = await AccountCommands.CreateAsync(users, clock, UserName.Trim(), Password, isAdmin: true);
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors)
+            {
+                ModelState.AddModelError(string.Empty, error.Description);
+            }
+
+            return Page();
+        }
+
+        links.Consume(Token);
+        var user = await users.FindByNameAsync(UserName.Trim());
+        await signIn.SignInAsync(user!, isPersistent: true);
+        return Redirect("/account");
+    }
+}

@@ -1,0 +1,102 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts;
+using UnhostedStore.Hosting;
+
+namespace UnhostedStore.Pages;
+
+/// <summary>
+/// Self sign-up, as <c>Accounts:Signup</c> allows: <c>Closed</c> (404), <c>Invite</c> (needs a
+/// valid, unused invite link) or <c>Open</c>.
+/// </summary>
+public sealed class SignupModel(
+    UserManager<UserAccount> users,
+    SignInManager<UserAccount> signIn,
+    Invites invites,
+    TimeProvider clock,
+    IOptions<AccountOptions> accounts) : PageModel
+{
+    [BindProperty(SupportsGet = true, Name = "invite")]
+    public string? Invite { get; set; }
+
+    [BindProperty]
+    [Required]
+    [StringLength(UserNames.MaxLength)]
+    [Display(Name = "User name")]
+    public string UserName { get; set; } = string.Empty;
+
+    [BindProperty]
+    [Required]
+    [StringLength(1024)]
+    public string Password { get; set; } = string.Empty;
+
+    public bool NeedsInvite => accounts.Value.Signup == SignupPolicy.Invite;
+
+    /// <summary>Set when the invite link is missing, expired or used up.</summary>
+    public bool InviteInvalid { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (accounts.Value.Signup == SignupPolicy.Closed)
+        {
+            return NotFound();
+        }
+
+        return NeedsInvite && !await invites.IsValidAsync(Invite, ct) ? InvalidInvite() : Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (accounts.Value.Signup == SignupPolicy.Closed)
+        {
+            return NotFound();
+        }
+
+        if (NeedsInvite && !await invites.IsValidAsync(Invite, ct))
+        {
+            return InvalidInvite();
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var name = UserName.Trim();
+        if (NeedsInvite && !await invites.ConsumeAsync(Invite, name, ct))
+        {
+            // Someone else used the link a moment ago.
+            return InvalidInvite();
+        }
+
+        var result = await AccountCommands.CreateAsync(users, clock, name, Password, isAdmin: false);
+        if (!result.Succeeded)
+        {
+            if (NeedsInvite)
+            {
+                await invites.ReleaseAsync(Invite!, name, CancellationToken.None);
+            }
+
+            foreach (var error in result.Errors)
+            {
+                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? "That user name is taken." : error.Description);
+            }
+
+            return Page();
+        }
+
+        var account = await users.FindByNameAsync(name);
+        await signIn.SignInAsync(account!, isPersistent: true);
+        return Redirect("/account");
+    }
+
+    private PageResult InvalidInvite()
+    {
+        InviteInvalid = true;
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.EntityFrameworkCore.Models;
+using UnhostedStore.Accounts;
+using UnhostedStore.Authorization;
+using UnhostedStore.IntegrationTests.Infrastructure;
+
+namespace UnhostedStore.IntegrationTests.Cli;
+
+/// <summary>
+/// The admin CLI as a separate process on the same database as a running server: what it does
+/// must be visible to the server at once (tokens, revocation, accounts, removed data).
+/// </summary>
+public abstract class CliTests(ServerFixture server)
+{
+    [Fact]
+    public async Task A_token_issued_by_the_cli_works_on_the_server_until_the_cli_revokes_it()
+    {
+        var user = ServerFixture.NewUser();
+        var add = await CliRunner.RunAsync(server, null, "users", "add", user, "--no-password");
+        Assert.True(add.ExitCode == 0, add.ToString());
+
+        var issue = await CliRunner.RunAsync(server, null, "tokens", "issue", user, "--scope", "notes:rw", "--origin", "https://App.example/", "--expires", "30");
+        Assert.True(issue.ExitCode == 0, issue.ToString());
+
+        // stdout is exactly the token and a line break, so scripts can capture it.
+        var token = issue.Stdout.TrimEnd('\n', '\r');
+        Assert.Equal(token + Environment.NewLine, issue.Stdout);
+        Assert.True(token.Length >= 20, issue.ToString());
+        Assert.DoesNotContain(" ", token, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/cli", "from the cli", token));
+        using (var get = await GetAsync(user, "notes/cli", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.Equal("from the cli", await get.Content.ReadAsStringAsync());
+        }
+
+        // The grant is a real one: listed with its normalized origin, scopes and a 30-day lifetime.
+        var list = await CliRunner.RunAsync(server, null, "tokens", "list", user);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith("https://app.example ", StringComparison.Ordinal));
+        var cells = row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("notes:rw", cells[1]);
+        var granted = DateTime.ParseExact(cells[2], "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var expires = DateTime.ParseExact(cells[3], "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        Assert.InRange(expires - granted, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1));
+
+        var revoke = await CliRunner.RunAsync(server, null, "tokens", "revoke", user, "--origin", "https://app.example");
+        Assert.True(revoke.ExitCode == 0, revoke.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, await PutAsync(user, "notes/cli", "after revoke", token));
+        using (var get = await GetAsync(user, "notes/cli", token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, get.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_user_added_with_a_password_is_listed_and_logs_in_and_set_password_replaces_the_password()
+    {
+        var user = ServerFixture.NewUser();
+        var add = await CliRunner.RunAsync(server, "first password 1\n", "users", "add", user, "--admin", "--password-stdin");
+        Assert.True(add.ExitCode == 0, add.ToString());
+
+        var list = await CliRunner.RunAsync(server, null, "users", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith(user + " ", StringComparison.Ordinal));
+        var cells = row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal([user, "yes"], cells[..2]);
+        Assert.Equal(["0", "0", "unlimited"], cells[^3..]);
+
+        Assert.True(await LogInAsync(user, "first password 1"));
+
+        var set = await CliRunner.RunAsync(server, "second password 2\n", "users", "set-password", user, "--password-stdin");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        Assert.False(await LogInAsync(user, "first password 1"));
+        Assert.True(await LogInAsync(user, "second password 2"));
+    }
+
+    [Fact]
+    public async Task Removing_a_user_deletes_the_account_grants_tokens_document_rows_and_blobs()
+    {
+        var user = ServerFixture.NewUser();
+        var token = await server.Tokens.IssueAsync(user, "notes:rw");
+        // Larger than the fixtures' inline threshold (16 bytes), so both go to the blob store.
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/a", "hello, this is a!", token));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/sub/b", "world! and a little more", token));
+
+        List<string> blobKeys;
+        await using (var scope = server.CreateScope())
+        {
+            blobKeys = await ServerFixture.Db(scope).Nodes.Where(n => n.Owner == user && !n.IsFolder).Select(n => n.BlobKey!).ToListAsync();
+        }
+
+        Assert.Equal(2, blobKeys.Count);
+        var stored = await server.StoredBlobKeysAsync();
+        Assert.All(blobKeys, key => Assert.Contains(key, stored));
+
+        var list = await CliRunner.RunAsync(server, null, "users", "list");
+        var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith(user + " ", StringComparison.Ordinal));
+        Assert.Equal(["41", "2", "unlimited"], row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^3..]);
+
+        var remove = await CliRunner.RunAsync(server, null, "users", "remove", user);
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+
+        using (var get = await GetAsync(user, "notes/a", token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, get.StatusCode);
+        }
+
+        await using (var scope = server.CreateScope())
+        {
+            var db = ServerFixture.Db(scope);
+            Assert.Equal(0, await db.Nodes.CountAsync(n => n.Owner == user));
+            Assert.Equal(0, await db.Accounts.CountAsync(a => a.UserName == user));
+            Assert.Equal(0, await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().CountAsync(a => a.Subject == user));
+            Assert.Equal(0, await db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == user));
+            Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<UserAccount>>().FindByNameAsync(user));
+        }
+
+        var left = await server.StoredBlobKeysAsync();
+        Assert.All(blobKeys, key => Assert.DoesNotContain(key, left));
+    }
+
+    [Fact]
+    public async Task Mistakes_exit_with_1_and_a_message_and_unknown_commands_with_2_and_the_usage()
+    {
+        var user = ServerFixture.NewUser();
+        await using (var scope = server.CreateScope())
+        {
+            await TestTokens.EnsureAccountAsync(scope.ServiceProvider, user);
+        }
+
+        var cases = new (string[] Args, string Message)[]
+        {
+            (["tokens", "issue", "nobody-" + user, "--scope", "notes:r"], "no user"),
+            (["tokens", "issue", user, "--scope", "Notes:RW!"], "not a valid scope"),
+            (["tokens", "issue", user, "--scope", "notes:r", "--origin", "http://app.example"], "not a valid origin"),
+            (["users", "add", "Not Valid", "--no-password"], "not a valid user name"),
+            (["users", "invite"], "only with Accounts:Signup=Invite"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var result = await CliRunner.RunAsync(server, null, args);
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Equal(string.Empty, result.Stdout);
+            Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        }
+
+        // None of the refused issues left a grant behind.
+        await using (var scope = server.CreateScope())
+        {
+            Assert.Empty(await scope.ServiceProvider.GetRequiredService<Grants>().ListAsync(user, CancellationToken.None));
+        }
+
+        var unknown = await CliRunner.RunAsync(server, null, "frobnicate");
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Contains("Usage:", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("tokens issue", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+
+    private async Task<HttpStatusCode> PutAsync(string user, string path, string body, string token)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "text/plain");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/storage/{user}/{path}") { Content = content }.WithToken(token);
+        using var response = await server.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string user, string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/{path}").WithToken(token);
+        return await server.Client.SendAsync(request);
+    }
+
+    /// <summary>Logs in through the real /login form; true when it signs in (302 to /account).</summary>
+    private async Task<bool> LogInAsync(string user, string password)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = server.BaseAddress,
+        };
+        var page = await client.GetStringAsync("/login");
+        const string marker = "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"";
+        var at = page.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(at >= 0, "no antiforgery token on /login");
+        at += marker.Length;
+        var antiforgery = page[at..page.IndexOf('"', at)];
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = user,
+            ["Password"] = password,
+            ["__RequestVerificationToken"] = antiforgery,
+        });
+        using var response = await client.PostAsync("/login", form);
+        if (response.StatusCode == HttpStatusCode.Redirect)
+        {
+            Assert.Equal("/account", response.Headers.Location?.OriginalString);
+            return true;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return false;
+    }
+}
+
+public sealed class CliTests_Sqlite(SqliteServerFixture server) : CliTests(server), IClassFixture<SqliteServerFixture>;
+
+public sealed class CliTests_Postgres(PostgresServerFixture server) : CliTests(server), IClassFixture<PostgresServerFixture>;
+
+public sealed class CliTests_PostgresS3(PostgresS3ServerFixture server) : CliTests(server), IClassFixture<PostgresS3ServerFixture>;
