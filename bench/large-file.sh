@@ -41,7 +41,7 @@ head -c "$size" /dev/urandom >"$work/file"
 sum=$(sha256sum "$work/file" | cut -d' ' -f1)
 range_start=$((size / 2))
 range_end=$((range_start + 1048575))
-range_sum=$(tail -c +$((range_start + 1)) "$work/file" | head -c 1048576 | sha256sum | cut -d' ' -f1)
+range_sum=$(dd if="$work/file" iflag=skip_bytes,count_bytes skip="$range_start" count=1048576 status=none | sha256sum | cut -d' ' -f1)
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }

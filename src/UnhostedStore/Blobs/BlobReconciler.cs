@@ -16,7 +16,9 @@ public sealed record ReconcileReport(
     IReadOnlyList<UsageDrift> UsageDrifts,
     int UsageRepaired);
 
-public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualBytes, long RecordedDocuments, long ActualDocuments);
+/// <summary>Recorded vs. actual usage of an owner (<paramref name="Module"/> null) or of one of
+/// the owner's modules (<c>""</c> is the top level).</summary>
+public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualBytes, long RecordedDocuments, long ActualDocuments, string? Module = null);
 
 /// <summary>
 /// Finds drift between metadata and blobs, both ways, and usage counters that disagree with the
@@ -140,43 +142,88 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
         return old.Where(k => !set.Contains(k)).ToList();
     }
 
+    /// <summary>
+    /// Recomputes usage from the document rows (a scan: this is the check of the incremental
+    /// counters, not how they are kept) and compares it with each account's totals and its
+    /// per-module rows. Repair rewrites an owner's counters under the account's row lock.
+    /// </summary>
     private async Task<(List<UsageDrift>, int)> CheckUsageAsync(bool repair, CancellationToken ct)
     {
-        var actual = await db.Nodes.AsNoTracking()
-            .Where(n => !n.IsFolder)
-            .GroupBy(n => n.Owner)
-            .Select(g => new { Owner = g.Key, Bytes = g.Sum(n => n.ContentLength), Documents = (long)g.Count() })
-            .ToDictionaryAsync(x => x.Owner, ct);
+        var actual = await ActualUsageAsync(owner: null, ct);
         var accounts = await db.Accounts.AsNoTracking().ToListAsync(ct);
+        var modules = await db.ModuleUsage.AsNoTracking().ToListAsync(ct);
         var drifts = new List<UsageDrift>();
         foreach (var account in accounts)
         {
-            var bytes = actual.TryGetValue(account.UserName, out var a) ? a.Bytes : 0;
-            var documents = a?.Documents ?? 0;
+            var (bytes, documents) = actual.GetValueOrDefault((account.UserName, null));
             if (bytes != account.UsedBytes || documents != account.DocumentCount)
             {
                 drifts.Add(new UsageDrift(account.UserName, account.UsedBytes, bytes, account.DocumentCount, documents));
             }
         }
 
+        var recorded = modules.ToDictionary(m => (Owner: m.Owner, Module: (string?)m.Module), m => (m.UsedBytes, m.DocumentCount));
+        foreach (var key in actual.Keys.Where(k => k.Module is not null).Union(recorded.Keys))
+        {
+            var (bytes, documents) = actual.GetValueOrDefault(key);
+            var (recordedBytes, recordedDocuments) = recorded.GetValueOrDefault(key);
+            if (bytes != recordedBytes || documents != recordedDocuments)
+            {
+                drifts.Add(new UsageDrift(key.Owner, recordedBytes, bytes, recordedDocuments, documents, key.Module));
+            }
+        }
+
         var repaired = 0;
         if (repair)
         {
-            foreach (var drift in drifts)
+            foreach (var owner in drifts.Select(d => d.Owner).Distinct(StringComparer.Ordinal))
             {
                 // Recomputed under the account's row lock, so no write can interleave.
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                await db.Accounts.Where(x => x.UserName == drift.Owner).ExecuteUpdateAsync(s => s.SetProperty(x => x.WriteVersion, x => x.WriteVersion + 1), ct);
-                var sums = await db.Nodes.AsNoTracking().Where(n => n.Owner == drift.Owner && !n.IsFolder)
-                    .GroupBy(n => 1).Select(g => new { Bytes = g.Sum(n => n.ContentLength), Documents = (long)g.Count() }).FirstOrDefaultAsync(ct);
-                await db.Accounts.Where(x => x.UserName == drift.Owner).ExecuteUpdateAsync(
-                    s => s.SetProperty(x => x.UsedBytes, sums == null ? 0 : sums.Bytes).SetProperty(x => x.DocumentCount, sums == null ? 0 : sums.Documents), ct);
+                await db.Accounts.Where(x => x.UserName == owner).ExecuteUpdateAsync(s => s.SetProperty(x => x.WriteVersion, x => x.WriteVersion + 1), ct);
+                var sums = await ActualUsageAsync(owner, ct);
+                var (bytes, documents) = sums.GetValueOrDefault((owner, null));
+                await db.Accounts.Where(x => x.UserName == owner).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.UsedBytes, bytes).SetProperty(x => x.DocumentCount, documents), ct);
+                await db.ModuleUsage.Where(m => m.Owner == owner).ExecuteDeleteAsync(ct);
+                foreach (var ((_, module), (moduleBytes, moduleDocuments)) in sums.Where(kv => kv.Key.Module is not null))
+                {
+                    db.ModuleUsage.Add(new ModuleUsage { Owner = owner, Module = module!, UsedBytes = moduleBytes, DocumentCount = moduleDocuments });
+                }
+
+                await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
+                db.ChangeTracker.Clear();
                 repaired++;
             }
         }
 
         return (drifts, repaired);
+    }
+
+    /// <summary>Bytes and documents per owner (module null) and per owner and module.</summary>
+    private async Task<Dictionary<(string Owner, string? Module), (long Bytes, long Documents)>> ActualUsageAsync(string? owner, CancellationToken ct)
+    {
+        var query = db.Nodes.AsNoTracking().Where(n => !n.IsFolder);
+        if (owner is not null)
+        {
+            query = query.Where(n => n.Owner == owner);
+        }
+
+        var sums = new Dictionary<(string, string?), (long, long)>();
+        await foreach (var row in query.Select(n => new { n.Owner, n.Path, n.ContentLength }).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            Add((row.Owner, null), row.ContentLength);
+            Add((row.Owner, StorageService.ModuleOf(StoragePath.FromStored(row.Path))), row.ContentLength);
+        }
+
+        return sums;
+
+        void Add((string, string?) key, long length)
+        {
+            var (bytes, documents) = sums.GetValueOrDefault(key);
+            sums[key] = (bytes + length, documents + 1);
+        }
     }
 }
 

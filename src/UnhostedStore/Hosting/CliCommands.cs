@@ -259,7 +259,8 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
         await stdout.WriteLineAsync($"usage counters off: {report.UsageDrifts.Count}{(repair ? $", repaired {report.UsageRepaired}" : string.Empty)}");
         foreach (var d in report.UsageDrifts)
         {
-            await stdout.WriteLineAsync($"  {d.Owner}: recorded {d.RecordedBytes} bytes / {d.RecordedDocuments} documents, actual {d.ActualBytes} / {d.ActualDocuments}");
+            var scope = d.Module is null ? string.Empty : d.Module.Length == 0 ? " (top level)" : $" module {d.Module}";
+            await stdout.WriteLineAsync($"  {d.Owner}{scope}: recorded {d.RecordedBytes} bytes / {d.RecordedDocuments} documents, actual {d.ActualBytes} / {d.ActualDocuments}");
         }
 
         var clean = report.OrphanBlobs.Count == 0 && report.MissingBlobs.Count == 0 && report.UsageDrifts.Count == 0;

@@ -127,6 +127,41 @@ public abstract class ReconcileTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Per_module_usage_that_disagrees_with_the_rows_is_reported_and_rebuilt()
+    {
+        var user = ServerFixture.NewUser();
+        var token = await server.Tokens.IssueAsync(user, "*:rw");
+        await PutAsync(user, token, "notes/a", 1200);
+        await PutAsync(user, token, "photos/b", 300);
+        await PutAsync(user, token, "top", 40);
+        await using (var scope = server.CreateScope())
+        {
+            var db = ServerFixture.Db(scope);
+            await db.ModuleUsage.Where(m => m.Owner == user && m.Module == "notes")
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.UsedBytes, 5).SetProperty(m => m.DocumentCount, 9));
+            await db.ModuleUsage.Where(m => m.Owner == user && m.Module == "photos").ExecuteDeleteAsync();
+        }
+
+        var found = await ReconcileAsync(repair: false, LargeGrace);
+        Assert.Equal(
+            [new UsageDrift(user, 5, 1200, 9, 1, "notes"), new UsageDrift(user, 0, 300, 0, 1, "photos")],
+            found.UsageDrifts.OrderBy(d => d.Module, StringComparer.Ordinal).ToArray());
+
+        var repaired = await ReconcileAsync(repair: true, LargeGrace);
+        Assert.Equal(1, repaired.UsageRepaired);
+        await using (var scope = server.CreateScope())
+        {
+            var rows = await ServerFixture.Db(scope).ModuleUsage.AsNoTracking().Where(m => m.Owner == user)
+                .OrderBy(m => m.Module).Select(m => new { m.Module, m.UsedBytes, m.DocumentCount }).ToListAsync();
+            Assert.Equal(
+                [new { Module = string.Empty, UsedBytes = 40L, DocumentCount = 1L }, new { Module = "notes", UsedBytes = 1200L, DocumentCount = 1L }, new { Module = "photos", UsedBytes = 300L, DocumentCount = 1L }],
+                rows);
+        }
+
+        Assert.Empty((await ReconcileAsync(repair: false, LargeGrace)).UsageDrifts);
+    }
+
+    [Fact]
     public async Task A_clean_store_reports_nothing_and_repair_changes_nothing()
     {
         var user = ServerFixture.NewUser();
