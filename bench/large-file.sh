@@ -15,26 +15,8 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 size=$((size_mib * 1024 * 1024))
 
-for tool in curl dotnet /usr/bin/python3; do
-  command -v "$tool" >/dev/null || { echo "bench/large-file.sh: $tool is required (apt-get install -y curl python3; .NET 10 SDK)" >&2; exit 1; }
-done
-
-work=$(mktemp -d /tmp/unhostedstore-bench.XXXXXX)
-chmod 755 "$work"
-server_pid=""
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
-  [[ -n "${S3_DATA_DIR:-}" ]] && DIR="$S3_DATA_DIR" bash tests/services/start-swift.sh stop >/dev/null 2>&1 || true
-  DIR="$work/pg" bash tests/services/start-postgres.sh stop || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "building (Release)…" >&2
-dotnet publish src/UnhostedStore/UnhostedStore.csproj -c Release -o "$work/app" -nologo -v q >/dev/null
-
-eval "$(DIR="$work/pg" bash tests/services/start-postgres.sh)"
-eval "$(DIR="$work/swift" bash tests/services/start-swift.sh)"
+source bench/lib.sh
+bench_setup
 
 echo "writing a ${size_mib} MiB test file…" >&2
 head -c "$size" /dev/urandom >"$work/file"
@@ -43,7 +25,6 @@ range_start=$((size / 2))
 range_end=$((range_start + 1048575))
 range_sum=$(dd if="$work/file" iflag=skip_bytes,count_bytes skip="$range_start" count=1048576 status=none | sha256sum | cut -d' ' -f1)
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 rate() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.0f", (b / 1048576) / t }'; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -62,20 +43,7 @@ sample_rss() { # pid file
 
 results=()
 for backend in FileSystem S3; do
-  port=$(free_port)
-  db="bench_$(echo "$backend" | tr 'A-Z' 'a-z')"
-  /usr/lib/postgresql/15/bin/psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE $db" >/dev/null
-  export DataDirectory="$work/data-$backend"
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$db"
-  export Blobs__Provider="$backend" Blobs__S3__Endpoint="$S3_ENDPOINT" Blobs__S3__AccessKey="$S3_ACCESS_KEY" \
-    Blobs__S3__SecretKey="$S3_SECRET_KEY" Blobs__S3__Bucket="bench-$(date +%s)" Storage__MaxDocumentBytes=$((size * 2)) \
-    RateLimiting__Enabled=false Logging__LogLevel__Default=Warning
-  (cd "$work/app" && dotnet UnhostedStore.dll users add bench --no-password >/dev/null)
-  token=$(cd "$work/app" && dotnet UnhostedStore.dll tokens issue bench --scope "*:rw")
-  (cd "$work/app" && exec dotnet UnhostedStore.dll --urls "http://127.0.0.1:$port" >"$work/server-$backend.log" 2>&1) &
-  server_pid=$!
-  base="http://127.0.0.1:$port/storage/bench"
-  for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/" && break; sleep 0.1; done
+  bench_start_server "large-$backend" "$backend" "Storage__MaxDocumentBytes=$((size * 2))"
   # Warm up (JIT, pools) with a small document, then take the baseline.
   curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: text/plain' --data 'warm' "$base/big/warm"
   curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/big/warm"
@@ -102,8 +70,7 @@ for backend in FileSystem S3; do
   [[ $got_range == "$range_sum" ]] || { echo "bench/large-file.sh: $backend ranged GET returned different bytes" >&2; exit 1; }
   growth_mib=$(mib $(( (peak - baseline) * 1024 )))
   results+=("| $backend | $(mib $((baseline * 1024))) | $(mib $((peak * 1024))) | **$growth_mib** | $(rate "$size" "$(elapsed "$t0" "$t1")") | $(rate "$size" "$(elapsed "$t1" "$t2")") | $(rate "$size" "$(elapsed "$t2" "$t3")") | $(elapsed "$t3" "$t4") |")
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+  bench_stop_server
 done
 
 # The same file straight into the same Swift (its native API, same proxy), for comparison.
@@ -121,8 +88,8 @@ out="bench/results/large-file-$(date +%Y-%m-%d).md"
 {
   echo "# Large-file run, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr). Document: ${size_mib} MiB of random bytes."
-  echo "Server: Release build, PostgreSQL 15 metadata; S3 = OpenStack Swift s3api on loopback."
+  bench_machine
+  echo "Document: ${size_mib} MiB of random bytes. Server: Release build, PostgreSQL 15 metadata."
   echo
   echo "| blob store | RSS before (MiB) | RSS peak (MiB) | RSS growth (MiB) | PUT known length (MiB/s) | PUT chunked (MiB/s) | GET (MiB/s) | ranged GET 1 MiB (s) |"
   echo "|---|---|---|---|---|---|---|---|"

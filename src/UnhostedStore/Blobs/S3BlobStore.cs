@@ -18,6 +18,10 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 {
     private const string Prefix = "blobs/";
     private const int PresignSeconds = 300;
+    private const int PresignPutSeconds = 3600;
+
+    /// <summary>S3's largest single PUT (5 GiB); larger objects need a multipart upload.</summary>
+    private const long SinglePutLimit = 5L * 1024 * 1024 * 1024;
 
     private readonly IMinioClient _client;
     private readonly HttpClient _http;
@@ -115,14 +119,23 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
             await using (upload)
             {
-                await _client.PutObjectAsync(
-                    new PutObjectArgs()
-                        .WithBucket(_options.Bucket)
-                        .WithObject(name)
-                        .WithStreamData(upload)
-                        .WithObjectSize(size)
-                        .WithContentType("application/octet-stream"),
-                    cancellationToken);
+                if (size <= SinglePutLimit)
+                {
+                    await PutStreamingAsync(name, upload, size, cancellationToken);
+                }
+                else
+                {
+                    // Over S3's single-PUT limit only multipart works; the SDK does it, holding
+                    // one part (5 MiB or more) in memory at a time.
+                    await _client.PutObjectAsync(
+                        new PutObjectArgs()
+                            .WithBucket(_options.Bucket)
+                            .WithObject(name)
+                            .WithStreamData(upload)
+                            .WithObjectSize(size)
+                            .WithContentType("application/octet-stream"),
+                        cancellationToken);
+                }
             }
 
             if (length is { } expected && source.BytesRead != expected)
@@ -158,6 +171,38 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             {
                 File.Delete(spoolFile);
             }
+        }
+    }
+
+    /// <summary>
+    /// One presigned PUT, the body streamed straight through: memory stays at a copy buffer
+    /// (the SDK's multipart upload allocates a fresh 5 MiB array per part, which a 1 GiB upload
+    /// turned into ~170 MiB of RSS). A stall watchdog turns an S3 server that stops reading into
+    /// a timeout; it is paused while we wait for the client's own bytes.
+    /// </summary>
+    private async Task PutStreamingAsync(string name, Stream body, long size, CancellationToken ct)
+    {
+        string url;
+        try
+        {
+            url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_options.Bucket).WithObject(name).WithExpiry(PresignPutSeconds));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new BlobStoreUnavailableException($"S3 presign failed: {e.Message}", e);
+        }
+
+        var timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds);
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var content = new StreamContent(new StallWatchStream(body, stall, timeout), 81920);
+        content.Headers.ContentLength = size;
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
+        stall.CancelAfter(timeout);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new BlobStoreUnavailableException($"S3 PUT answered {(int)response.StatusCode}.");
         }
     }
 
@@ -341,6 +386,49 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 throw;
             }
         }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Cancels <c>stall</c> when the consumer (the upload to S3) stops reading for
+    /// longer than the timeout; the clock does not run while a read of the client's body is
+    /// pending, so a slow client is never mistaken for a stalled S3.</summary>
+    private sealed class StallWatchStream(Stream inner, CancellationTokenSource stall, TimeSpan timeout) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            stall.CancelAfter(Timeout.InfiniteTimeSpan);
+            var n = await inner.ReadAsync(buffer, CancellationToken.None);
+            stall.CancelAfter(timeout);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override void Flush()
         {

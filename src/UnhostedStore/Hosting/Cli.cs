@@ -132,6 +132,10 @@ public static class Cli
 
             // A missing wwwroot does not matter to a command.
             o.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.StaticFiles", LogLevel.Error, null));
+
+            // EF logs its probe of a migrations history table that does not exist yet as an
+            // error on a fresh database; that is expected, not news for the operator.
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None, null));
         });
     }
 }
