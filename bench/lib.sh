@@ -34,7 +34,7 @@ bench_start_server() {
   local name=$1 blobs=$2; shift 2
   local port db
   port=$(free_port)
-  db="bench_${name//[^a-zA-Z0-9]/_}"
+  db="bench_$(echo "${name//[^a-zA-Z0-9]/_}" | tr "A-Z" "a-z")"
   /usr/lib/postgresql/15/bin/psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE $db" >/dev/null
   env_args=(
     "DataDirectory=$work/data-$name"

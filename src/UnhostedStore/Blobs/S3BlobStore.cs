@@ -334,19 +334,11 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
     /// <summary>Counts what was read and remembers a failure of the client's body, so an
     /// upload error can be told apart from an S3 error.</summary>
-    private sealed class ReadTrackingStream(Stream inner) : Stream
+    private sealed class ReadTrackingStream(Stream inner) : ReadOnlyStream
     {
         public long BytesRead { get; private set; }
 
         public Exception? ReadFailure { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
@@ -368,55 +360,13 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 throw;
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            try
-            {
-                var n = inner.Read(buffer, offset, count);
-                BytesRead += n;
-                return n;
-            }
-            catch (Exception e)
-            {
-                ReadFailure = e;
-                throw;
-            }
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Cancels <c>stall</c> when the consumer (the upload to S3) stops reading for
     /// longer than the timeout; the clock does not run while a read of the client's body is
     /// pending, so a slow client is never mistaken for a stalled S3.</summary>
-    private sealed class StallWatchStream(Stream inner, CancellationTokenSource stall, TimeSpan timeout) : Stream
+    private sealed class StallWatchStream(Stream inner, CancellationTokenSource stall, TimeSpan timeout) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             stall.CancelAfter(Timeout.InfiniteTimeSpan);
@@ -425,39 +375,12 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             return n;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The body of a presigned GET; disposing it releases the HTTP response.</summary>
-    private sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+    private sealed class ResponseStream(HttpResponseMessage response, Stream body) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             try
@@ -470,20 +393,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
             }
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -19,7 +19,7 @@ public sealed class StorageOptions
 
     /// <summary><c>Storage:InlineMaxBytes</c>: documents up to this size are kept in the metadata
     /// database instead of the blob store; 0 turns inlining off.</summary>
-    public int InlineMaxBytes { get; set; } = 4096;
+    public int InlineMaxBytes { get; set; } = 16384;
 }
 
 public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
