@@ -11,6 +11,13 @@ public sealed class LengthLimitedStream(Stream inner, long limit) : ReadOnlyStre
 {
     private long _read;
 
+    /// <summary>How many bytes have been read so far.</summary>
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken);

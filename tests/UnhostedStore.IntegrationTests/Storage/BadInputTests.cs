@@ -370,8 +370,10 @@ public abstract class BadInputTests(ServerFixture server)
 
     /// <summary>
     /// A guard against catastrophic backtracking or quadratic parsing of request input: long
-    /// paths and long conditional-header lists are answered quickly. The 2 s bound is generous
-    /// (the answers take milliseconds); it only trips on super-linear work.
+    /// paths and long conditional-header lists are answered quickly. The answers take
+    /// milliseconds; the 10 s bound leaves room for a machine busy with the rest of the suite
+    /// (2 s was seen exceeded under load) and still trips on super-linear work, which on these
+    /// inputs would take minutes.
     /// </summary>
     [Fact]
     public async Task Long_paths_and_long_tag_lists_are_answered_in_linear_time()
@@ -465,7 +467,7 @@ public abstract class BadInputTests(ServerFixture server)
         var response = await RawHttp.SendAsync(server.BaseAddress, requestHead + "Host: x\r\nConnection: close\r\n\r\n", body is null ? null : Encoding.ASCII.GetBytes(body));
         watch.Stop();
         Assert.Equal(status, response.Status);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"{requestHead[..Math.Min(60, requestHead.Length)]}… took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"{requestHead[..Math.Min(60, requestHead.Length)]}… took {watch.Elapsed}");
     }
 
     private async Task<(string User, string Token)> SeedAsync()
