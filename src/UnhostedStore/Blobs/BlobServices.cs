@@ -18,7 +18,7 @@ public static class BlobServices
                 sp.GetRequiredService<IOptions<BlobOptions>>().Value.S3,
                 Path.Combine(root, "tmp", "spool"),
                 sp.GetRequiredService<ILogger<S3BlobStore>>()));
-            services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+            services.AddSingleton<IBlobStore>(sp => new Telemetry.MeteredBlobStore(sp.GetRequiredService<S3BlobStore>()));
             services.AddHostedService<S3BucketHostedService>();
         }
         else

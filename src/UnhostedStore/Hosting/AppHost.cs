@@ -1,11 +1,14 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.HttpOverrides;
+using OpenTelemetry.Metrics;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
+using UnhostedStore.Health;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
+using UnhostedStore.Telemetry;
 using UnhostedStore.WebFinger;
 
 namespace UnhostedStore.Hosting;
@@ -36,6 +39,8 @@ public static class AppHost
             kestrel.Limits.MaxRequestBufferSize = 1024 * 1024;
         });
 
+        ConfigureOperations(builder);
+
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateWithFluent<StorageOptions, StorageOptionsValidator>();
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWithFluent<RateLimitOptions, RateLimitOptionsValidator>();
@@ -59,6 +64,8 @@ public static class AppHost
         services.AddHostedService<MigrationHostedService>();
 
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateWithFluent<HostingOptions, HostingOptionsValidator>();
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<HostingOptions>>((o, hosting) =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateWithFluent<AccountOptions, AccountOptionsValidator>();
         services.AddSingleton<PublicUrls>();
         services.AddSingleton<SetupLinks>();
@@ -78,8 +85,64 @@ public static class AppHost
         services.AddOAuth(configuration, database);
     }
 
+    /// <summary>Logs, metrics and health: <c>Logging:Format</c>, <c>Metrics:*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
+    private static void ConfigureOperations(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        var logging = configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() ?? new LoggingOptions();
+        if (logging.Format == LogFormat.Json)
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+
+        // "Request starting GET /path?query" and Kestrel's bad-request lines carry query strings
+        // (where tokens may be): never below Warning, whatever Logging:LogLevel says.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level => level >= LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", level => level >= LogLevel.Warning);
+
+        // OpenIddict logs every OAuth request's parameters (state, scope, redirect_uri …: the
+        // query string) at Information and more at Debug; only its warnings and errors are kept.
+        builder.Logging.AddFilter("OpenIddict", level => level >= LogLevel.Warning);
+
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateWithFluent<MetricsOptions, MetricsOptionsValidator>();
+        var metrics = configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+        if (metrics.Enabled)
+        {
+            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(StoreMetrics.MeterName).AddPrometheusExporter());
+        }
+
+        if (metrics.Port is { } port)
+        {
+            // One more listen address beside the configured ones (--urls, ASPNETCORE_URLS or
+            // ASPNETCORE_HTTP_PORTS); Kestrel:Endpoints users list the port there themselves.
+            var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
+            if (string.IsNullOrWhiteSpace(urls))
+            {
+                var httpPorts = builder.WebHost.GetSetting(WebHostDefaults.HttpPortsKey);
+                urls = string.IsNullOrWhiteSpace(httpPorts)
+                    ? "http://localhost:5000"
+                    : string.Join(';', httpPorts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => "http://*:" + p));
+            }
+
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, urls + ";http://*:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        services.AddStoreHealthChecks();
+    }
+
     public static void ConfigurePipeline(WebApplication app)
     {
+        // Before everything else, so that they hold for every request on every host.
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseStoreHealthChecks();
+        MetricsEndpoint.Use(app);
+
         // The server resolves "." and ".." before routing, so a storage target that used them
         // may no longer look like one. Hand those to the storage handler, which rejects them
         // from the raw target with CORS headers (draft-26 §4).

@@ -24,6 +24,10 @@ public sealed class HostingOptions
     /// X-Forwarded-For/-Proto/-Host headers are trusted.</summary>
     public List<string> KnownProxies { get; set; } = [];
 
+    /// <summary><c>Hosting:ShutdownTimeoutSeconds</c>: on SIGTERM, how long requests in flight
+    /// may take to finish before they are cut off.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
     public bool SplitHosts => !string.IsNullOrWhiteSpace(StorageHost) && !string.IsNullOrWhiteSpace(AccountHost);
 }
 
@@ -37,6 +41,7 @@ public sealed class HostingOptionsValidator : AbstractValidator<HostingOptions>
         RuleForEach(o => o.KnownProxies)
             .Must(p => System.Net.IPAddress.TryParse(p, out _))
             .WithMessage("Hosting:KnownProxies must hold IP addresses.");
+        RuleFor(o => o.ShutdownTimeoutSeconds).InclusiveBetween(0, 3600).WithName("Hosting:ShutdownTimeoutSeconds");
         RuleFor(o => o)
             .Must(o => string.IsNullOrWhiteSpace(o.StorageHost) == string.IsNullOrWhiteSpace(o.AccountHost))
             .WithMessage("Set both Hosting:StorageHost and Hosting:AccountHost, or neither.");

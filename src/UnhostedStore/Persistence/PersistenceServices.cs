@@ -24,11 +24,12 @@ public static class PersistenceServices
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"));
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .AddInterceptors(Telemetry.DatabaseMetricsInterceptor.Instance);
 
     internal static void ConfigureSqlite(DbContextOptionsBuilder builder, string path) =>
         builder.UseSqlite($"Data Source={path};Default Timeout=30")
-            .AddInterceptors(SqliteDurability.Instance);
+            .AddInterceptors(SqliteDurability.Instance, Telemetry.DatabaseMetricsInterceptor.Instance);
 
     /// <summary>Applies pending migrations; safe to call at every start.</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)

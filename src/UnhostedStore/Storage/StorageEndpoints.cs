@@ -36,6 +36,7 @@ public static class StorageEndpoints
         }
 
         await StorageResponder.WriteAsync(context, outcome);
+        Telemetry.StoreMetrics.RecordStorage(context, outcome);
     }
 
     private static async Task<StorageOutcome> DispatchAsync(HttpContext context, IServiceProvider services)
@@ -181,7 +182,15 @@ public static class StorageEndpoints
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        return await storage.PutAsync(owner, path, contentType!, request.Body, request.ContentLength, conditions, context.RequestAborted);
+        var body = new Telemetry.CountingReadStream(request.Body);
+        try
+        {
+            return await storage.PutAsync(owner, path, contentType!, body, request.ContentLength, conditions, context.RequestAborted);
+        }
+        finally
+        {
+            Telemetry.StoreMetrics.RecordBytesIn(body.Count);
+        }
     }
 
     private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)
