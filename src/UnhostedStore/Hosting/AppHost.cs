@@ -75,7 +75,7 @@ public static class AppHost
         });
 
         services.AddRazorPages();
-        services.AddOAuth(configuration, database);
+        services.AddOAuth(configuration);
     }
 
     public static void ConfigurePipeline(WebApplication app)
@@ -115,7 +115,10 @@ public static class AppHost
 }
 
 /// <summary>Applies migrations before the server starts listening, unless
-/// <c>Database:MigrateOnStart</c> is false (then run the <c>migrate</c> command).</summary>
+/// <c>Database:MigrateOnStart</c> is false (then run the <c>migrate</c> command), then loads the
+/// keys every instance shares from the database (<see cref="ServerKeyStore"/>). Several instances
+/// starting together is safe: EF Core's Migrate holds a database lock while it migrates
+/// (SQLite: the <c>__EFMigrationsLock</c> row; PostgreSQL: a lock on the history table).</summary>
 public sealed partial class MigrationHostedService(
     IServiceProvider services,
     Microsoft.Extensions.Options.IOptions<DatabaseOptions> options,
@@ -123,13 +126,13 @@ public sealed partial class MigrationHostedService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.MigrateOnStart)
+        if (options.Value.MigrateOnStart)
         {
-            return;
+            await PersistenceServices.MigrateAsync(services, cancellationToken);
+            LogMigrated(logger, options.Value.Provider);
         }
 
-        await PersistenceServices.MigrateAsync(services, cancellationToken);
-        LogMigrated(logger, options.Value.Provider);
+        await ServerKeyStore.PrepareAsync(services, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
