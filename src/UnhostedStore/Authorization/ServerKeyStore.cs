@@ -85,6 +85,9 @@ public sealed partial class ServerKeyStore(IServiceProvider services, IOptions<D
         var store = services.GetRequiredService<ServerKeyStore>();
         await store.LoadAsync(ct);
         await store.ImportLegacyDataProtectionKeysAsync(ct);
+        // Instances starting together on an empty database may each create a key; each then
+        // reads the others' on the first payload it cannot place (ASP.NET Core refreshes the key
+        // ring on an unknown key id during its auto-refresh window).
         services.GetRequiredService<IDataProtectionProvider>().CreateProtector("UnhostedStore.Startup").Protect([0]);
     }
 

@@ -191,6 +191,43 @@ public sealed class TwoInstanceTests(PostgresS3TwoInstancesFixture server) : ICl
     }
 
     [Fact]
+    public async Task Three_instances_starting_together_on_one_fresh_sqlite_file_apply_each_migration_once()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "us-test-sqlite-m-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var starts = Enumerable.Range(0, 3).Select(_ => ServerProcess.StartAsync(new Dictionary<string, string> { ["DataDirectory"] = dir })).ToList();
+        try
+        {
+            await Task.WhenAll(starts);
+            var applied = new Dictionary<string, long>(StringComparer.Ordinal);
+            await using (var conn = new SqliteConnection($"Data Source={Path.Combine(dir, "unhostedstore.db")};Pooling=false"))
+            {
+                await conn.OpenAsync();
+                await using var cmd = conn.CreateCommand();
+                cmd.CommandText = """SELECT "MigrationId", count(*) FROM "__EFMigrationsHistory" GROUP BY "MigrationId" """;
+                await using var reader = await cmd.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    applied[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            await using var context = new SqliteStorageDbContext(new DbContextOptionsBuilder<SqliteStorageDbContext>().UseSqlite("Data Source=:memory:").Options);
+            Assert.Equal(context.Database.GetMigrations().Order(StringComparer.Ordinal), applied.Keys.Order(StringComparer.Ordinal));
+            Assert.All(applied, m => Assert.Equal(1, m.Value));
+        }
+        finally
+        {
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                await (await start).DisposeAsync();
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Keys_an_older_version_kept_in_oauth_keys_json_are_imported_into_the_database_by_the_cli()
     {
         var dir = Path.Combine(Path.GetTempPath(), "us-test-legacy-" + Guid.NewGuid().ToString("N"));
