@@ -5,13 +5,19 @@ using Microsoft.IdentityModel.Tokens;
 namespace UnhostedStore.Authorization;
 
 /// <summary>
-/// The symmetric keys OpenIddict signs access-token payloads and encrypts authorization codes
-/// with, kept in <c>{DataDirectory}/keys/oauth-keys.json</c> (created on first start, mode 0600)
-/// so a restart logs nobody out. Symmetric on purpose: RSA-OAEP costs ~4 ms a request
-/// (shared/design/oauth-openiddict.md §4), and nobody outside this server verifies our tokens.
+/// The keys OpenIddict signs access-token payloads and encrypts authorization codes with. They
+/// live in the database (<see cref="ServerKeyStore"/>), so every instance on it accepts every
+/// other's tokens and a restart logs nobody out. Symmetric on purpose: RSA-OAEP costs ~4 ms a
+/// request (shared/design/oauth-openiddict.md §4), and nobody outside this server verifies our tokens.
 /// </summary>
 public sealed class OAuthKeys
 {
+    public const string SigningName = "oauth-signing";
+
+    public const string EncryptionName = "oauth-encryption";
+
+    public const string EcdsaName = "oauth-ecdsa";
+
     private OAuthKeys(byte[] signing, byte[] encryption, byte[] ecdsa)
     {
         SigningKey = new SymmetricSecurityKey(signing) { KeyId = KeyId(signing) };
@@ -29,39 +35,44 @@ public sealed class OAuthKeys
 
     public SymmetricSecurityKey EncryptionKey { get; }
 
-    public static OAuthKeys LoadOrCreate(string dataDirectory)
+    /// <summary>Keys from their stored base64 form, by name (<see cref="SigningName"/> …).</summary>
+    public static OAuthKeys FromStored(IReadOnlyDictionary<string, string> values) => new(
+        Convert.FromBase64String(values[SigningName]),
+        Convert.FromBase64String(values[EncryptionName]),
+        Convert.FromBase64String(values[EcdsaName]));
+
+    /// <summary>A fresh set, base64 by name.</summary>
+    public static Dictionary<string, string> Generate()
     {
-        var dir = Path.Combine(Path.GetFullPath(dataDirectory), "keys");
-        Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, "oauth-keys.json");
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SigningName] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            [EncryptionName] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            [EcdsaName] = Convert.ToBase64String(ec.ExportPkcs8PrivateKey()),
+        };
+    }
+
+    /// <summary>The keys of <c>{DataDirectory}/keys/oauth-keys.json</c>, where versions before
+    /// the database kept them; null when there is no such file.</summary>
+    public static Dictionary<string, string>? ReadLegacyFile(string dataDirectory)
+    {
+        var file = LegacyFile(dataDirectory);
         if (!File.Exists(file))
         {
-            using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var fresh = new KeyFile(
-                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                Convert.ToBase64String(ec.ExportPkcs8PrivateKey()));
-            var temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(fresh));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            try
-            {
-                // Two processes starting together: the first rename wins, the other reads it.
-                File.Move(temp, file, overwrite: false);
-            }
-            catch (IOException)
-            {
-                File.Delete(temp);
-            }
+            return null;
         }
 
         var keys = JsonSerializer.Deserialize<KeyFile>(File.ReadAllText(file)) ?? throw new InvalidOperationException($"{file} is not a key file.");
-        return new OAuthKeys(Convert.FromBase64String(keys.Signing), Convert.FromBase64String(keys.Encryption), Convert.FromBase64String(keys.Ecdsa));
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SigningName] = keys.Signing,
+            [EncryptionName] = keys.Encryption,
+            [EcdsaName] = keys.Ecdsa,
+        };
     }
+
+    public static string LegacyFile(string dataDirectory) => Path.Combine(Path.GetFullPath(dataDirectory), "keys", "oauth-keys.json");
 
     private static string KeyId(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key))[..16];
 

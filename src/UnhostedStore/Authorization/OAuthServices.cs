@@ -23,16 +23,20 @@ public static class OAuthServices
     /// code + PKCE (S256 only); opaque reference access tokens, stored hashed, checked against
     /// their token and grant entries on every request so revocation is immediate.
     /// </summary>
-    public static IServiceCollection AddOAuth(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    public static IServiceCollection AddOAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var keys = OAuthKeys.LoadOrCreate(database.DataDirectory);
         var hosting = new HostingOptions();
         configuration.GetSection(HostingOptions.Section).Bind(hosting);
         var requireHttps = configuration.GetValue("OAuth:RequireHttps", false);
 
+        // Cookie and antiforgery keys in the database: every instance reads the same key ring.
         services.AddDataProtection()
             .SetApplicationName("UnhostedStore")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(database.DataDirectory), "keys", "dataprotection")));
+            .PersistKeysToDbContext<StorageDbContext>();
+
+        // OAuth keys from the database too, read when OpenIddict's options are first built.
+        services.AddSingleton<ServerKeyStore>();
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
 
         services.AddOpenIddict()
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<StorageDbContext>())
@@ -59,9 +63,7 @@ public static class OAuthServices
 
                 o.UseReferenceAccessTokens();
                 o.DisableAccessTokenEncryption();
-                o.AddSigningKey(keys.SigningKey);
-                o.AddSigningKey(keys.AsymmetricSigningKey);
-                o.AddEncryptionKey(keys.EncryptionKey);
+                // Signing and encryption keys: ServerKeyOptions (stored in the database).
 
                 // A fixed issuer: tokens are then valid whichever host name a request used.
                 o.SetIssuer(new Uri(hosting.PublicOrigin is { Length: > 0 } origin ? origin : "urn:unhostedstore"));

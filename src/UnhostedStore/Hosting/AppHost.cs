@@ -82,7 +82,7 @@ public static class AppHost
         });
 
         services.AddRazorPages();
-        services.AddOAuth(configuration, database);
+        services.AddOAuth(configuration);
     }
 
     /// <summary>Logs, metrics and health: <c>Logging:Format</c>, <c>Metrics:*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
@@ -178,7 +178,10 @@ public static class AppHost
 }
 
 /// <summary>Applies migrations before the server starts listening, unless
-/// <c>Database:MigrateOnStart</c> is false (then run the <c>migrate</c> command).</summary>
+/// <c>Database:MigrateOnStart</c> is false (then run the <c>migrate</c> command), then loads the
+/// keys every instance shares from the database (<see cref="ServerKeyStore"/>). Several instances
+/// starting together is safe: EF Core's Migrate holds a database lock while it migrates
+/// (SQLite: the <c>__EFMigrationsLock</c> row; PostgreSQL: a lock on the history table).</summary>
 public sealed partial class MigrationHostedService(
     IServiceProvider services,
     Microsoft.Extensions.Options.IOptions<DatabaseOptions> options,
@@ -186,13 +189,13 @@ public sealed partial class MigrationHostedService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.MigrateOnStart)
+        if (options.Value.MigrateOnStart)
         {
-            return;
+            await PersistenceServices.MigrateAsync(services, cancellationToken);
+            LogMigrated(logger, options.Value.Provider);
         }
 
-        await PersistenceServices.MigrateAsync(services, cancellationToken);
-        LogMigrated(logger, options.Value.Provider);
+        await ServerKeyStore.PrepareAsync(services, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -31,7 +31,11 @@ public static class PersistenceServices
         builder.UseSqlite($"Data Source={path};Default Timeout=30")
             .AddInterceptors(SqliteDurability.Instance, Telemetry.DatabaseMetricsInterceptor.Instance);
 
-    /// <summary>Applies pending migrations; safe to call at every start.</summary>
+    /// <summary>An arbitrary, fixed key of the PostgreSQL advisory lock migrations hold.</summary>
+    private const long MigrationLockKey = 0x756E686F73746564; // "unhosted"
+
+    /// <summary>Applies pending migrations; safe to call at every start, also by several
+    /// instances starting together on one database.</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
@@ -39,10 +43,34 @@ public static class PersistenceServices
         if (db.Database.IsSqlite())
         {
             // WAL lets readers run beside the one writer; the mode is stored in the file.
+            // EF Core's own migration lock (a row in __EFMigrationsLock) serializes processes.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.MigrateAsync(ct);
+            return;
         }
 
-        await db.Database.MigrateAsync(ct);
+        // EF Core's PostgreSQL migration lock (LOCK TABLE on the history table, per migration
+        // transaction) lets a second instance that started together with the first run the first
+        // migration again on a fresh database ("relation … already exists"; the two-instance test
+        // shows it). A session advisory lock around the whole Migrate makes the others wait and
+        // then find nothing pending. It is released with the session if the process dies.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+            try
+            {
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
@@ -8,8 +9,15 @@ namespace UnhostedStore.Persistence;
 /// The one metadata context. Each provider has a subclass only so that it can own its own
 /// migrations set (<see cref="SqliteStorageDbContext"/>, <see cref="PostgresStorageDbContext"/>).
 /// </summary>
-public abstract class StorageDbContext(DbContextOptions options) : IdentityDbContext<UserAccount>(options)
+public abstract class StorageDbContext(DbContextOptions options) : IdentityDbContext<UserAccount>(options), IDataProtectionKeyContext
 {
+    /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every
+    /// instance on this database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>The OAuth signing and encryption keys (<see cref="Authorization.ServerKeyStore"/>).</summary>
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
     public DbSet<StorageAccount> Accounts => Set<StorageAccount>();
 
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
@@ -63,6 +71,13 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.ToTable("GrantUsage");
             e.HasKey(u => u.AuthorizationId);
             e.Property(u => u.AuthorizationId).HasMaxLength(100);
+        });
+
+        builder.Entity<ServerKey>(e =>
+        {
+            e.ToTable("ServerKeys");
+            e.HasKey(k => k.Name);
+            e.Property(k => k.Name).HasMaxLength(64);
         });
 
         builder.Entity<Invite>(e =>

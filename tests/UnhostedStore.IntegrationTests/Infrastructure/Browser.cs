@@ -16,13 +16,20 @@ public sealed class Browser : IDisposable
     private readonly HttpClient _client;
 
     public Browser(ServerFixture server, string? host = null)
+        : this(server, server.BaseAddress, new CookieContainer(), host)
+    {
+    }
+
+    /// <summary>A browser that talks to <paramref name="baseAddress"/> (one instance of several)
+    /// with <paramref name="cookies"/> (another browser's, to carry its login across instances).</summary>
+    public Browser(ServerFixture server, Uri baseAddress, CookieContainer cookies, string? host = null)
     {
         Server = server;
         Host = host;
-        Cookies = new CookieContainer();
+        Cookies = cookies;
         _client = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = Cookies, AllowAutoRedirect = false })
         {
-            BaseAddress = server.BaseAddress,
+            BaseAddress = baseAddress,
         };
     }
 

@@ -42,7 +42,13 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public TestTokens Tokens { get; }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    private Uri _baseAddress = null!;
+
+    /// <summary>Where requests go; a fixture of several instances answers a different one each read.</summary>
+    public virtual Uri BaseAddress => _baseAddress;
+
+    /// <summary>The in-process server's own address.</summary>
+    public Uri InProcessAddress => _baseAddress;
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -66,12 +72,20 @@ public abstract class ServerFixture : IAsyncLifetime
         ConfigureKestrel(_factory);
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        _baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        await AfterStartAsync();
         Client = NewClient();
     }
 
     /// <summary>A fresh client with no default headers, for requests that must not share any.</summary>
-    public HttpClient NewClient() => new(CreateHandler()) { BaseAddress = BaseAddress };
+    public HttpClient NewClient() => NewClient(CreateHandler());
+
+    /// <summary>A client over <paramref name="handler"/> (wrapped by <see cref="WrapHandler"/>).</summary>
+    public HttpClient NewClient(SocketsHttpHandler handler) => new(WrapHandler(handler)) { BaseAddress = BaseAddress };
+
+    /// <summary>What every client's requests pass through; the two-instance fixture sends them
+    /// to its server processes in turn.</summary>
+    protected virtual HttpMessageHandler WrapHandler(SocketsHttpHandler handler) => handler;
 
     protected virtual SocketsHttpHandler CreateHandler() =>
         new() { AutomaticDecompression = System.Net.DecompressionMethods.None, UseCookies = false, MaxConnectionsPerServer = 64 };
@@ -82,6 +96,9 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>Starts what a fixture needs before the server (a private S3 or PostgreSQL server
     /// of a fault test).</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Starts what runs beside the in-process server (more server processes).</summary>
+    protected virtual Task AfterStartAsync() => Task.CompletedTask;
 
     /// <summary>Stops what <see cref="BeforeStartAsync"/> started, after the server stopped.</summary>
     protected virtual Task AfterStopAsync() => Task.CompletedTask;

@@ -583,3 +583,5 @@ public sealed class ScopeGrantTests(SqliteServerFixture server) : IClassFixture<
         await Assert.ThrowsAsync<ArgumentException>(() => server.Tokens.IssueAsync(ServerFixture.NewUser(), scope));
     }
 }
+
+public sealed class AccessTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : AccessTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

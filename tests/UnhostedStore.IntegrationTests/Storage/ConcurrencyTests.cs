@@ -367,13 +367,17 @@ public abstract class ConcurrencyTests(ServerFixture server)
         Assert.Empty(server.BlobTempFiles());
     }
 
-    private HttpClient NewParallelClient() => new(new SocketsHttpHandler
+    private HttpClient NewParallelClient()
     {
-        MaxConnectionsPerServer = 256,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-    })
-    { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = server.NewClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 256,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+        });
+        client.Timeout = TimeSpan.FromSeconds(60);
+        return client;
+    }
 
     private static async Task<PutResult> PutAsync(
         HttpClient client, string token, string url, string body, string? ifMatch = null, string? ifNoneMatch = null, StartGate? gate = null)
@@ -482,3 +486,5 @@ public sealed class ConcurrencyTests_Sqlite(SqliteServerFixture server) : Concur
 public sealed class ConcurrencyTests_Postgres(PostgresServerFixture server) : ConcurrencyTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class ConcurrencyTests_PostgresS3(PostgresS3ServerFixture server) : ConcurrencyTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class ConcurrencyTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConcurrencyTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

@@ -368,3 +368,5 @@ public sealed class ConditionalTests_Sqlite(SqliteServerFixture server) : Condit
 public sealed class ConditionalTests_Postgres(PostgresServerFixture server) : ConditionalTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class ConditionalTests_PostgresS3(PostgresS3ServerFixture server) : ConditionalTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class ConditionalTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConditionalTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

@@ -248,3 +248,5 @@ public sealed class CorsTests_Sqlite(SqliteServerFixture server) : CorsTests(ser
 public sealed class CorsTests_Postgres(PostgresServerFixture server) : CorsTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class CorsTests_PostgresS3(PostgresS3ServerFixture server) : CorsTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class CorsTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : CorsTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

@@ -592,3 +592,5 @@ public sealed class DocumentTests_Sqlite(SqliteServerFixture server) : DocumentT
 public sealed class DocumentTests_Postgres(PostgresServerFixture server) : DocumentTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class DocumentTests_PostgresS3(PostgresS3ServerFixture server) : DocumentTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class DocumentTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

@@ -398,3 +398,5 @@ public sealed class FolderTests_Sqlite(SqliteServerFixture server) : FolderTests
 public sealed class FolderTests_Postgres(PostgresServerFixture server) : FolderTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class FolderTests_PostgresS3(PostgresS3ServerFixture server) : FolderTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class FolderTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : FolderTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;

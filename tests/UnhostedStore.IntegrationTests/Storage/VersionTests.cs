@@ -256,3 +256,5 @@ public sealed class VersionTests_Sqlite(SqliteServerFixture server) : VersionTes
 public sealed class VersionTests_Postgres(PostgresServerFixture server) : VersionTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class VersionTests_PostgresS3(PostgresS3ServerFixture server) : VersionTests(server), IClassFixture<PostgresS3ServerFixture>;
+
+public sealed class VersionTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : VersionTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
