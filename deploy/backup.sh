@@ -4,7 +4,8 @@
 #   database.dump   pg_dump custom format (metadata, inline documents, accounts, grants, tokens)
 #   objects/        every object under blobs/ of the bucket, one file per key
 #   objects.tsv     key, size and sha256 of each object
-#   keys/           DataDirectory/keys (signing and data-protection keys), when DATA_DIR is set
+#   keys/           DataDirectory/keys, when DATA_DIR is set (only older versions kept keys there;
+#                   the signing and data-protection keys now live in the database dump)
 #
 #   deploy/backup.sh /var/backups/unhostedstore-$(date +%F)
 #
