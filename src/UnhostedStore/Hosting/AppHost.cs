@@ -45,6 +45,7 @@ public static class AppHost
 
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWithFluent<RateLimitOptions, RateLimitOptionsValidator>();
         services.AddSingleton<StorageRateLimiter>();
+        services.AddSingleton<PageRateLimiter>();
 
         var database = DatabaseOptions.FromConfiguration(configuration);
         services.AddOptions<DatabaseOptions>()
@@ -160,6 +161,10 @@ public static class AppHost
 
         app.UseForwardedHeaders();
         app.UseMiddleware<HostSplitMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+
+        // Before authentication: OpenIddict answers the OAuth endpoints from inside it.
+        app.UseMiddleware<PageRateLimitMiddleware>();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseCors();

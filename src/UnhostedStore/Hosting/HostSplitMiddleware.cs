@@ -31,6 +31,7 @@ public sealed class HostSplitMiddleware(RequestDelegate next, IOptions<HostingOp
         if (isStorage)
         {
             Cors.Apply(context);
+            StorageResponder.ApplySecurityHeaders(context);
         }
 
         return Task.CompletedTask;

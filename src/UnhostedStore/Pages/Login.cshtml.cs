@@ -2,11 +2,14 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.Accounts;
+using UnhostedStore.Authorization;
+using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Pages;
 
-public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
+public sealed class LoginModel(SignInManager<UserAccount> signIn, PageRateLimiter limiter) : PageModel
 {
     [BindProperty]
     [Required]
@@ -21,15 +24,24 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    public void OnGet()
-    {
-    }
+    public void OnGet() => AllowReturnToApp();
 
     public async Task<IActionResult> OnPostAsync()
     {
+        AllowReturnToApp();
         if (!ModelState.IsValid)
         {
             return Page();
+        }
+
+        // Per client IP, whichever accounts it tries (accounts also lock themselves).
+        if (limiter.FailedLogins.Check(HttpContext) is { } wait)
+        {
+            Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
+            ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
+            var page = Page();
+            page.StatusCode = StatusCodes.Status429TooManyRequests;
+            return page;
         }
 
         var result = await signIn.PasswordSignInAsync(UserName.Trim(), Password, isPersistent: true, lockoutOnFailure: true);
@@ -39,9 +51,27 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/account");
         }
 
+        limiter.FailedLogins.Record(HttpContext);
+
         ModelState.AddModelError(string.Empty, result.IsLockedOut
             ? "Too many failed attempts. This account is locked for a while; try again later."
             : "The user name or password is not right.");
         return Page();
+    }
+
+    /// <summary>On the way to an app's consent, a login can end at the app (when the app was
+    /// allowed before): the page's CSP form-action must allow that redirect.</summary>
+    private void AllowReturnToApp()
+    {
+        if (!Url.IsLocalUrl(ReturnUrl) || !ReturnUrl!.StartsWith(OAuthServices.AuthorizePath + "?", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var query = QueryHelpers.ParseQuery(ReturnUrl[OAuthServices.AuthorizePath.Length..]);
+        if (query.TryGetValue("redirect_uri", out var redirectUri) && redirectUri.Count == 1)
+        {
+            SecurityHeadersMiddleware.AllowFormActionTo(HttpContext, redirectUri[0]);
+        }
     }
 }

@@ -195,7 +195,7 @@ public static class StorageEndpoints
 
     private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)
     {
-        var tokenStatus = BearerToken.Read(context.Request.Headers.Authorization, out _);
+        var tokenStatus = BearerToken.Read(context.Request.Headers.Authorization, out var token);
         if (tokenStatus == BearerTokenStatus.Malformed)
         {
             return new StorageOutcome.BadRequest("malformed Authorization header");
@@ -212,11 +212,26 @@ public static class StorageEndpoints
             return new StorageOutcome.Unauthorized(TokenSent: false);
         }
 
+        // A client that presented many bad tokens waits before any token of it is looked at,
+        // so guessing tokens is slow (issue 5: throttling of failed tokens).
+        var limiter = context.RequestServices.GetRequiredService<StorageRateLimiter>();
+        if (limiter.FailedTokens.Check(context) is { } failedWait)
+        {
+            return new StorageOutcome.TooManyRequests(failedWait);
+        }
+
         var authenticator = context.RequestServices.GetRequiredService<StorageAuthenticator>();
         var principal = await authenticator.AuthenticateAsync(context);
         if (principal is null)
         {
+            limiter.FailedTokens.Record(context);
             return new StorageOutcome.Unauthorized(TokenSent: true);
+        }
+
+        // Only tokens that authenticated get a bucket: unknown ones can't fill memory.
+        if (limiter.TryAcquireForToken(token) is { } tokenWait)
+        {
+            return new StorageOutcome.TooManyRequests(tokenWait);
         }
 
         if (!string.Equals(StorageClaims.GetSubject(principal), owner, StringComparison.Ordinal))

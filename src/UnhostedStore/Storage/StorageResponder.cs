@@ -18,6 +18,8 @@ public static class StorageResponder
 
     private const string NoCache = "no-cache";
 
+    public const string DocumentContentSecurityPolicy = "sandbox; default-src 'none'";
+
     // draft-26 §6: public documents say "public" so shared caches may keep them (revalidated).
     private const string NoCachePublic = "no-cache, public";
 
@@ -26,6 +28,7 @@ public static class StorageResponder
         var response = context.Response;
         var headers = response.Headers;
         var head = StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head);
+        ApplySecurityHeaders(context);
         switch (outcome)
         {
             case StorageOutcome.DocumentFound found:
@@ -157,10 +160,17 @@ public static class StorageResponder
         }
     }
 
+    /// <summary>Every storage response: the stored Content-Type is the only one (no sniffing).</summary>
+    public static void ApplySecurityHeaders(HttpContext context) => context.Response.Headers.XContentTypeOptions = "nosniff";
+
     private static async Task WriteDocumentAsync(HttpContext context, StorageOutcome.DocumentFound found, bool head)
     {
         var response = context.Response;
         var headers = response.Headers;
+
+        // draft-26 §14: apps may upload HTML; opened in a browser tab, it runs nothing and loads
+        // nothing with the storage origin's rights. fetch() and XHR ignore it (CORS is unchanged).
+        headers.ContentSecurityPolicy = DocumentContentSecurityPolicy;
         var doc = found.Document;
         headers.ETag = doc.ETag.Quoted;
         headers.CacheControl = found.Public ? NoCachePublic : NoCache;

@@ -381,6 +381,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in Infrastructure.ServerFixture.UnlimitedRates)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

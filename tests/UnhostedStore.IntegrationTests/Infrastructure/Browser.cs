@@ -37,6 +37,10 @@ public sealed class Browser : IDisposable
 
     public string? Host { get; }
 
+    /// <summary>When set, sent as X-Forwarded-For: the client IP the server sees (the test
+    /// client on loopback is a trusted proxy), so abuse-limit tests can be several clients.</summary>
+    public string? ClientIp { get; init; }
+
     public CookieContainer Cookies { get; }
 
     /// <summary>The page last fetched by <see cref="GetPageAsync"/>.</summary>
@@ -49,10 +53,7 @@ public sealed class Browser : IDisposable
     {
         LastPath = path;
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (Host is not null)
-        {
-            request.Headers.Host = Host;
-        }
+        AddHeaders(request);
 
         return await _client.SendAsync(request);
     }
@@ -93,12 +94,22 @@ public sealed class Browser : IDisposable
     public async Task<HttpResponseMessage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> values)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(values) };
+        AddHeaders(request);
+
+        return await _client.SendAsync(request);
+    }
+
+    private void AddHeaders(HttpRequestMessage request)
+    {
         if (Host is not null)
         {
             request.Headers.Host = Host;
         }
 
-        return await _client.SendAsync(request);
+        if (ClientIp is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", ClientIp);
+        }
     }
 
     public async Task LoginAsync(string user, string password)

@@ -111,6 +111,22 @@ public abstract class ServerFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>
+    /// The suite sends thousands of requests (and many bad tokens and passwords) from one address;
+    /// the abuse limits are tested by their own fixtures, which override these.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> UnlimitedRates { get; } = new Dictionary<string, string>
+    {
+        ["RateLimiting:StoragePerIpPerSecond"] = "1000000",
+        ["RateLimiting:StoragePerIpBurst"] = "1000000",
+        ["RateLimiting:PublicMissesPerMinute"] = "1000000",
+        ["RateLimiting:StoragePerTokenPerSecond"] = "1000000",
+        ["RateLimiting:StoragePerTokenBurst"] = "1000000",
+        ["RateLimiting:FailedTokensPerIpPerMinute"] = "1000000",
+        ["RateLimiting:PagesPerIpPerMinute"] = "1000000",
+        ["RateLimiting:FailedLoginsPerIpPerMinute"] = "1000000",
+    };
+
     /// <summary>A new user name, so tests in one class never see each other's data.</summary>
     public static string NewUser() => "u" + Guid.NewGuid().ToString("N")[..12];
 
@@ -185,9 +201,11 @@ public abstract class ServerFixture : IAsyncLifetime
 
             // The suite sends thousands of requests from one address; the abuse limits are
             // tested by their own fixture (RateLimitedServerFixture), which overrides these.
-            builder.UseSetting("RateLimiting:StoragePerIpPerSecond", "1000000");
-            builder.UseSetting("RateLimiting:StoragePerIpBurst", "1000000");
-            builder.UseSetting("RateLimiting:PublicMissesPerMinute", "1000000");
+            foreach (var (key, value) in UnlimitedRates)
+            {
+                builder.UseSetting(key, value);
+            }
+
             // Tiny documents stay inline; everything else goes through the blob store, so both
             // paths carry the whole suite.
             builder.UseSetting("Storage:InlineMaxBytes", "16");

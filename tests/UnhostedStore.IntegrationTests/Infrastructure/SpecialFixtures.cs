@@ -60,6 +60,41 @@ public sealed class RateLimitedSqliteFixture() : RateLimitedServerFixture(Backen
 
 public sealed class RateLimitedPostgresFixture() : RateLimitedServerFixture(Backend.PostgresFileSystem);
 
+/// <summary>
+/// A server with tight per-token, page, failed-token and failed-login limits (the per-IP storage
+/// limit stays generous). Tests act as distinct clients through X-Forwarded-For (see
+/// <see cref="ClientIp"/>), so they never share a bucket.
+/// </summary>
+public abstract class AbuseLimitedServerFixture(Backend backend) : ServerFixture(backend)
+{
+    public const int TokenBurst = 4;
+    public const int FailedTokensPerMinute = 20;
+    public const int PagesPerMinute = 30;
+    public const int FailedLoginsPerMinute = 12;
+
+    private static int _lastClient;
+
+    /// <summary>A client IP no other test uses (TEST-NET-3, RFC 5737).</summary>
+    public static string ClientIp()
+    {
+        var n = Interlocked.Increment(ref _lastClient);
+        return $"203.0.{113 + (n / 250)}.{1 + (n % 250)}";
+    }
+
+    protected override void ConfigureSettings(IWebHostBuilder builder)
+    {
+        builder.UseSetting("RateLimiting:StoragePerTokenPerSecond", "2");
+        builder.UseSetting("RateLimiting:StoragePerTokenBurst", TokenBurst.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("RateLimiting:FailedTokensPerIpPerMinute", FailedTokensPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("RateLimiting:PagesPerIpPerMinute", PagesPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("RateLimiting:FailedLoginsPerIpPerMinute", FailedLoginsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class AbuseLimitedSqliteFixture() : AbuseLimitedServerFixture(Backend.SqliteFileSystem);
+
+public sealed class AbuseLimitedPostgresFixture() : AbuseLimitedServerFixture(Backend.PostgresFileSystem);
+
 /// <summary>A server where every user may store <see cref="QuotaBytes"/> bytes.</summary>
 public abstract class QuotaServerFixture(Backend backend) : ServerFixture(backend)
 {

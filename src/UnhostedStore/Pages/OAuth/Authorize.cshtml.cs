@@ -90,6 +90,8 @@ public sealed class AuthorizeModel(
 
     private void Show(OpenIddictRequest request, string origin, ScopeSet scopes)
     {
+        // The form posts here, and we then redirect to the app: CSP form-action must allow both.
+        SecurityHeadersMiddleware.AllowFormActionTo(HttpContext, request.RedirectUri);
         Origin = origin;
         ScopeLines = scopes.Scopes.Select(Describe).ToList();
         DefaultDays = accounts.Value.DefaultGrantDays;

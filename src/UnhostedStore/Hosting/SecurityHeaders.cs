@@ -1,0 +1,52 @@
+using UnhostedStore.Authorization;
+
+namespace UnhostedStore.Hosting;
+
+/// <summary>
+/// Security headers on every response outside <c>/storage/</c> (login, consent, account, signup,
+/// setup and error pages, OAuth and WebFinger answers): a CSP that allows only our own resources
+/// and no framing, no referrer, no MIME sniffing.
+/// </summary>
+public sealed class SecurityHeadersMiddleware(RequestDelegate next)
+{
+    public const string ReferrerPolicy = "no-referrer";
+
+    private const string FormActionKey = "UnhostedStore.FormActionOrigin";
+
+    /// <summary>The page CSP. <c>form-action</c> also covers redirects after a form is sent, so a
+    /// page whose form ends at an app (consent, and login on the way to consent) names that app's
+    /// origin.</summary>
+    public static string ContentSecurityPolicy(string? formActionOrigin) =>
+        "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'"
+        + (formActionOrigin is null ? string.Empty : " " + formActionOrigin);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/storage", StringComparison.Ordinal))
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var ctx = (HttpContext)state;
+                var headers = ctx.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy(ctx.Items[FormActionKey] as string);
+                headers["Referrer-Policy"] = ReferrerPolicy;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                return Task.CompletedTask;
+            }, context);
+        }
+
+        return next(context);
+    }
+
+    /// <summary>Lets this page's forms end at <paramref name="redirectUri"/>'s origin (an app's
+    /// redirect_uri, already checked by OpenIddict or by us).</summary>
+    public static void AllowFormActionTo(HttpContext context, string? redirectUri)
+    {
+        // CSP host sources can't name IPv6 literals; such apps are simply not given one.
+        if (ClientOrigin.TryParseRedirectUri(redirectUri, out var origin, out _) && !origin!.Value.Contains('[', StringComparison.Ordinal))
+        {
+            context.Items[FormActionKey] = origin.Value;
+        }
+    }
+}
