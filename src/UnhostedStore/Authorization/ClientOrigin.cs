@@ -32,6 +32,18 @@ public sealed record ClientOrigin
             return false;
         }
 
+        // RFC 3986 §2: a URI is printable ASCII. The redirect_uri ends up in a Location header,
+        // where CR/LF made Kestrel fail the consent POST with a 500 and spaces, tabs or non-ASCII
+        // went out raw; rs.js sends origin + pathname, which browsers have percent-encoded.
+        foreach (var c in redirectUri)
+        {
+            if (c is <= ' ' or >= '\u007f')
+            {
+                error = "redirect_uri must be a percent-encoded URL";
+                return false;
+            }
+        }
+
         if (redirectUri.Contains('#', StringComparison.Ordinal))
         {
             error = "redirect_uri must not contain a fragment";

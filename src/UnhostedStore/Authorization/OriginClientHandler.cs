@@ -21,6 +21,9 @@ public sealed class OriginClientHandler(IServiceScopeFactory scopes) : IOpenIddi
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
+    /// <summary>The longest state echoed back to an app, in characters.</summary>
+    public const int MaxStateLength = 8 * 1024;
+
     public async ValueTask HandleAsync(ValidateAuthorizationRequestContext context)
     {
         if (!ClientOrigin.TryParseRedirectUri(context.Request.RedirectUri, out var origin, out var error))
@@ -31,9 +34,29 @@ public sealed class OriginClientHandler(IServiceScopeFactory scopes) : IOpenIddi
             return;
         }
 
+        // state is echoed into the Location header: a huge one (a 100 KB state went through a
+        // consent POST) makes a response that proxies and browsers refuse. rs.js's states
+        // (the app's URL hash, perhaps with rsDiscovery) stay far below this.
+        if (context.Request.State is { Length: > MaxStateLength })
+        {
+            context.Reject(Errors.InvalidRequest, "The state parameter is too long.");
+            return;
+        }
+
+        // RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA-256(verifier)), 43 characters. No
+        // verifier can ever match anything else, so refuse it now instead of issuing a dead code.
+        if (context.Request.CodeChallenge is { } challenge && !IsS256Challenge(challenge))
+        {
+            context.Reject(Errors.InvalidRequest, "The code_challenge must be 43 base64url characters (S256).");
+            return;
+        }
+
         context.Request.ClientId = origin!.Value;
         await ClientApplications.EnsureAsync(scopes, origin.Value, context.CancellationToken);
     }
+
+    private static bool IsS256Challenge(string challenge) =>
+        challenge.Length == 43 && challenge.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }
 
 /// <summary>For the code flow, the token request's client is the redirect_uri's origin too.</summary>
