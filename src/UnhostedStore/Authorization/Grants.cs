@@ -20,6 +20,7 @@ public sealed class Grants(
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens,
     IServiceScopeFactory scopeFactory,
+    ValidatedTokenCache tokenCache,
     TimeProvider clock)
 {
     /// <summary>"Until revoked" still needs a token lifetime: ten years.</summary>
@@ -151,6 +152,9 @@ public sealed class Grants(
 
         var revoked = await authorizations.RevokeAsync(user, applicationId, status: null, type: null, ct);
         await tokens.RevokeAsync(user, applicationId, status: null, type: null, ct);
+
+        // The database triggers tell every instance too; this makes it synchronous here.
+        tokenCache.Clear();
         return (int)revoked;
     }
 
@@ -165,6 +169,7 @@ public sealed class Grants(
 
         await authorizations.TryRevokeAsync(authorization, ct);
         await tokens.RevokeByAuthorizationIdAsync(authorizationId, ct);
+        tokenCache.Invalidate(authorizationId);
         return true;
     }
 

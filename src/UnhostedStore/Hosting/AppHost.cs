@@ -62,6 +62,7 @@ public static class AppHost
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
         services.AddSingleton<StorageAuthenticator>();
+        services.AddTokenCache(database);
         services.AddHostedService<MigrationHostedService>();
 
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateWithFluent<HostingOptions, HostingOptionsValidator>();

@@ -221,8 +221,8 @@ public static class StorageEndpoints
         }
 
         var authenticator = context.RequestServices.GetRequiredService<StorageAuthenticator>();
-        var principal = await authenticator.AuthenticateAsync(context);
-        if (principal is null)
+        var grant = await authenticator.AuthenticateAsync(context, token);
+        if (grant is null)
         {
             limiter.FailedTokens.Record(context);
             return new StorageOutcome.Unauthorized(TokenSent: true);
@@ -234,12 +234,12 @@ public static class StorageEndpoints
             return new StorageOutcome.TooManyRequests(tokenWait);
         }
 
-        if (!string.Equals(StorageClaims.GetSubject(principal), owner, StringComparison.Ordinal))
+        if (!string.Equals(grant.Subject, owner, StringComparison.Ordinal))
         {
             return new StorageOutcome.Forbidden("the token is not valid for this storage", InsufficientScope: false);
         }
 
-        if (!StorageClaims.GetScopes(principal).Allows(path.Module, write))
+        if (!grant.Scopes.Allows(path.Module, write))
         {
             return new StorageOutcome.Forbidden("the token's scope does not cover this path", InsufficientScope: true);
         }
@@ -251,13 +251,24 @@ public static class StorageEndpoints
         values.Count == 1 && values[0] is { } v && v.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>Authenticates the bearer token through the <see cref="StorageClaims.Scheme"/> scheme,
-/// when one is registered (OAuth registers it; without it no token is valid).</summary>
-public sealed class StorageAuthenticator(IAuthenticationSchemeProvider schemes)
+/// <summary>
+/// Authenticates a bearer token for storage. A token seen before is answered from
+/// <see cref="ValidatedTokenCache"/> (no database round trip); any other goes through the
+/// <see cref="StorageClaims.Scheme"/> scheme (OpenIddict: token entry and grant entry, both
+/// checked in the database) and is cached if valid. Without that scheme no token is valid.
+/// </summary>
+public sealed class StorageAuthenticator(
+    IAuthenticationSchemeProvider schemes,
+    ValidatedTokenCache cache,
+    GrantUsageTracker usage,
+    IServiceProvider services)
 {
+    /// <summary>Registered on SQLite only (PostgreSQL pushes changes instead).</summary>
+    private readonly SqliteAuthEpoch? _sqliteEpoch = services.GetService<SqliteAuthEpoch>();
+
     private bool? _registered;
 
-    public async Task<System.Security.Claims.ClaimsPrincipal?> AuthenticateAsync(HttpContext context)
+    public async Task<StorageGrant?> AuthenticateAsync(HttpContext context, string token)
     {
         _registered ??= await schemes.GetSchemeAsync(StorageClaims.Scheme) is not null;
         if (_registered != true)
@@ -265,8 +276,27 @@ public sealed class StorageAuthenticator(IAuthenticationSchemeProvider schemes)
             return null;
         }
 
+        var key = TokenKey.Of(token);
+        if ((_sqliteEpoch is null || _sqliteEpoch.Refresh()) && cache.TryGet(key, out var cached))
+        {
+            if (cached.AuthorizationId is { } id)
+            {
+                usage.Record(id);
+            }
+
+            return cached;
+        }
+
+        // Read before the database is: an invalidation after this point keeps the result out.
+        var generation = cache.Generation;
         var result = await context.AuthenticateAsync(StorageClaims.Scheme);
-        return result.Succeeded ? result.Principal : null;
+        if (!result.Succeeded || StorageGrant.FromPrincipal(result.Principal) is not { } grant)
+        {
+            return null;
+        }
+
+        cache.TryAdd(key, grant, generation);
+        return grant;
     }
 }
 

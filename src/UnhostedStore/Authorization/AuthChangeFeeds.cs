@@ -1,0 +1,209 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using UnhostedStore.Hosting;
+
+namespace UnhostedStore.Authorization;
+
+/// <summary>
+/// How <see cref="ValidatedTokenCache"/> learns that a token or grant changed. Database triggers
+/// (migration <c>TokenCacheInvalidation</c>) fire on every status or expiry change and on every
+/// deletion of an <c>OpenIddictTokens</c> or <c>OpenIddictAuthorizations</c> row, whoever makes it:
+/// <list type="bullet">
+/// <item>PostgreSQL: the trigger calls <c>pg_notify</c> with the row's id; every instance LISTENs
+/// (<see cref="PostgresAuthChangeListener"/>) and drops the entries of that id.</item>
+/// <item>SQLite: the trigger bumps a counter row; each lookup reads it first
+/// (<see cref="SqliteAuthEpoch"/>, a prepared single-row read on a connection kept open), and a
+/// new value empties the cache.</item>
+/// </list>
+/// </summary>
+public static class AuthChangeFeeds
+{
+    public const string PostgresChannel = "unhostedstore_auth";
+
+    public static IServiceCollection AddTokenCache(this IServiceCollection services, DatabaseOptions database)
+    {
+        services.AddSingleton<ValidatedTokenCache>();
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddHostedService<PostgresAuthChangeListener>();
+        }
+        else
+        {
+            services.AddSingleton(sp => new SqliteAuthEpoch(
+                sp.GetRequiredService<ValidatedTokenCache>(),
+                sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqlitePath,
+                sp.GetRequiredService<ILogger<SqliteAuthEpoch>>()));
+        }
+
+        return services;
+    }
+}
+
+/// <summary>
+/// Holds one connection that LISTENs for token and grant changes. The cache is live only while
+/// this connection is; when it breaks, the cache is emptied and bypassed until it is back.
+/// </summary>
+public sealed partial class PostgresAuthChangeListener(
+    ValidatedTokenCache cache,
+    IOptions<DatabaseOptions> options,
+    ILogger<PostgresAuthChangeListener> logger) : BackgroundService
+{
+    /// <summary>With no notification for this long the connection is pinged, so a dead one is noticed.</summary>
+    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.Value.PostgresConnectionString)
+        {
+            // A connection of its own, never handed back to a pool in an unknown state.
+            Pooling = false,
+            ApplicationName = "unhostedstore-auth-listener",
+            CommandTimeout = 5,
+        };
+        var retry = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload is { Length: > 0 } id)
+                    {
+                        cache.Invalidate(id);
+                    }
+                    else
+                    {
+                        cache.Clear();
+                    }
+                };
+                await connection.OpenAsync(stoppingToken);
+                await using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                // Changes committed before LISTEN are in the database, which every miss reads.
+                cache.SetLive(true);
+                LogListening(logger);
+                retry = TimeSpan.FromMilliseconds(200);
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                while (true)
+                {
+                    if (!await connection.WaitAsync(PingInterval, stoppingToken))
+                    {
+                        await ping.ExecuteScalarAsync(stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                var wasLive = cache.IsLive;
+                cache.SetLive(false);
+                if (wasLive)
+                {
+                    LogLost(logger, e);
+                }
+
+                try
+                {
+                    await Task.Delay(retry, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+
+        cache.SetLive(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for token and grant changes; the validated-token cache is on")]
+    private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the token-change listener connection; every token is checked against the database until it is back")]
+    private static partial void LogLost(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// The SQLite feed: the <c>AuthEpoch</c> counter, read before every cache lookup. Another
+/// process (the CLI) may revoke, so an in-process signal alone would not do.
+/// </summary>
+public sealed partial class SqliteAuthEpoch(ValidatedTokenCache cache, string databasePath, ILogger<SqliteAuthEpoch> logger) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private SqliteConnection? _connection;
+    private SqliteCommand? _read;
+    private long? _seen;
+
+    /// <summary>Empties the cache if a token or grant changed since the last call. Returns false if
+    /// the counter can't be read; the caller then checks the token against the database.</summary>
+    public bool Refresh()
+    {
+        long epoch;
+        lock (_lock)
+        {
+            try
+            {
+                if (_read is null)
+                {
+                    _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+                    _connection.Open();
+                    _read = _connection.CreateCommand();
+                    _read.CommandText = """SELECT "Epoch" FROM "AuthEpoch" WHERE "Id" = 1""";
+                    _read.Prepare();
+                }
+
+                epoch = _read.ExecuteScalar() is long value ? value : throw new InvalidOperationException("AuthEpoch row is missing");
+            }
+            catch (Exception e) when (e is SqliteException or InvalidOperationException)
+            {
+                DropConnection();
+                if (cache.IsLive)
+                {
+                    LogUnreadable(logger, e);
+                    cache.SetLive(false);
+                }
+
+                return false;
+            }
+
+            if (_seen != epoch)
+            {
+                // Live again (or for the first time), empty: whatever changed is read from the database.
+                cache.SetLive(true);
+                _seen = epoch;
+            }
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            DropConnection();
+        }
+    }
+
+    private void DropConnection()
+    {
+        _read?.Dispose();
+        _connection?.Dispose();
+        _read = null;
+        _connection = null;
+        _seen = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the token-change counter; every token is checked against the database until it can")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception);
+}
