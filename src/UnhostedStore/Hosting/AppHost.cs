@@ -61,6 +61,7 @@ public static class AppHost
         services.AddBlobStore(configuration, database.DataDirectory);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
+        services.AddSingleton<UserWriteQueues>();
         services.AddSingleton<StorageAuthenticator>();
         services.AddTokenCache(database);
         services.AddHostedService<MigrationHostedService>();
@@ -145,23 +146,16 @@ public static class AppHost
         app.UseStoreHealthChecks();
         MetricsEndpoint.Use(app);
 
-        // The server resolves "." and ".." before routing, so a storage target that used them
-        // may no longer look like one. Hand those to the storage handler, which rejects them
-        // from the raw target with CORS headers (draft-26 §4).
-        app.Use((context, next) =>
-        {
-            var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-            if (raw is not null && raw.StartsWith(StorageEndpoints.Prefix, StringComparison.Ordinal)
-                && !context.Request.Path.StartsWithSegments("/storage", StringComparison.Ordinal))
-            {
-                return StorageEndpoints.HandleAsync(context);
-            }
-
-            return next(context);
-        });
-
         app.UseForwardedHeaders();
         app.UseMiddleware<HostSplitMiddleware>();
+
+        // Storage leaves the pipeline here: it needs none of what follows (pages, static files,
+        // routing, cookie authentication), and every middleware costs on the hot path (issue 6).
+        // Targets are matched raw: the server has already resolved "." and ".." in Path, so a
+        // storage target that used them may no longer look like one, and the handler must
+        // reject them itself, with CORS headers (draft-26 §4).
+        app.Use((context, next) => StorageEndpoints.IsStorageRequest(context) ? StorageEndpoints.HandleAsync(context) : next(context));
+
         app.UseMiddleware<SecurityHeadersMiddleware>();
 
         // Before authentication: OpenIddict answers the OAuth endpoints from inside it.
@@ -173,7 +167,6 @@ public static class AppHost
         app.UseAuthorization();
         app.UseEndpoints(_ => { });
 
-        app.MapStorage();
         app.MapWebFinger();
         app.MapOAuth();
         app.MapRazorPages();

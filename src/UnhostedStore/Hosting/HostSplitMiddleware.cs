@@ -20,7 +20,7 @@ public sealed class HostSplitMiddleware(RequestDelegate next, IOptions<HostingOp
         }
 
         var host = context.Request.Host.Value ?? string.Empty;
-        var isStorage = context.Request.Path.StartsWithSegments("/storage", StringComparison.Ordinal);
+        var isStorage = StorageEndpoints.IsStorageRequest(context);
         var expected = isStorage ? hosting.StorageHost! : hosting.AccountHost!;
         if (string.Equals(host, expected, StringComparison.OrdinalIgnoreCase))
         {

@@ -24,8 +24,35 @@ public static class PersistenceServices
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+        builder.UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .AddInterceptors(Telemetry.DatabaseMetricsInterceptor.Instance);
+
+    /// <summary>
+    /// Server-side prepared statements for the few statements every request runs: PostgreSQL
+    /// then skips parsing and planning them (issue 6). Kept if the operator set it (e.g. 0 behind
+    /// a transaction-pooling PgBouncer older than 1.21).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        // Pooled connections are handed back as they are: we never change session state
+        // (no SET, temp tables or held advisory locks outside MigrateAsync, which unlocks), and
+        // the reset query otherwise runs on the server before every request's statement.
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
+    }
 
     internal static void ConfigureSqlite(DbContextOptionsBuilder builder, string path) =>
         builder.UseSqlite($"Data Source={path};Default Timeout=30")

@@ -23,6 +23,9 @@ public sealed class EntityTagCondition
 
     public int Count => _tags.Count;
 
+    /// <summary>The opaque part of the one tag listed, if exactly one (not <c>*</c>) is.</summary>
+    public string? SingleOpaque => !IsAny && _tags.Count == 1 ? _tags[0].Opaque : null;
+
     /// <summary>Strong comparison, as If-Match requires: weak tags never match.</summary>
     public bool MatchesStrong(ETag current)
     {

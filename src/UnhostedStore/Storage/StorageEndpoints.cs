@@ -17,8 +17,11 @@ public static class StorageEndpoints
 {
     public const string Prefix = "/storage/";
 
-    public static IEndpointConventionBuilder MapStorage(this IEndpointRouteBuilder app) =>
-        app.Map(Prefix + "{**path}", HandleAsync).WithDisplayName("storage");
+    /// <summary>Requests for the storage handler: the raw target or the decoded path is under
+    /// <c>/storage/</c> (an absolute-form target has only the latter, and gets its 400 there).</summary>
+    public static bool IsStorageRequest(HttpContext context) =>
+        context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } raw && raw.StartsWith(Prefix, StringComparison.Ordinal)
+        || context.Request.Path.StartsWithSegments("/storage", StringComparison.Ordinal);
 
     public static async Task HandleAsync(HttpContext context)
     {
@@ -289,6 +292,16 @@ public sealed class StorageAuthenticator(
 
         // Read before the database is: an invalidation after this point keeps the result out.
         var generation = cache.Generation;
+
+        // Storage leaves the pipeline before the authentication middleware, which would have
+        // let OpenIddict set up its per-request state (IAuthenticationRequestHandler); do that here.
+        var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+        if (await handlers.GetHandlerAsync(context, StorageClaims.Scheme) is IAuthenticationRequestHandler handler
+            && await handler.HandleRequestAsync())
+        {
+            return null;
+        }
+
         var result = await context.AuthenticateAsync(StorageClaims.Scheme);
         if (!result.Succeeded || StorageGrant.FromPrincipal(result.Principal) is not { } grant)
         {

@@ -205,6 +205,13 @@ public static class StorageResponder
                 return;
             }
 
+            if (stream is MemoryStream memory && memory.TryGetBuffer(out var inline))
+            {
+                // An inline document: one write, sent together with the headers.
+                await response.Body.WriteAsync(inline.AsMemory(0, (int)length), context.RequestAborted);
+                return;
+            }
+
             // Stream straight from the blob; nothing is buffered beyond one copy buffer.
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await CopyExactlyAsync(stream, response.Body, length, context.RequestAborted);

@@ -17,6 +17,7 @@ namespace UnhostedStore.Storage;
 public sealed partial class StorageService(
     StorageDbContext db,
     IBlobStore blobs,
+    UserWriteQueues writeQueues,
     IOptions<StorageOptions> options,
     TimeProvider clock,
     ILogger<StorageService> logger)
@@ -24,6 +25,7 @@ public sealed partial class StorageService(
     private const string FolderContext = "http://remotestorage.io/spec/folder-description";
 
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = false, SkipValidation = true };
+
 
     public async Task<StorageOutcome> GetDocumentAsync(
         string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct)
@@ -42,7 +44,7 @@ public sealed partial class StorageService(
             if (found.Document.Inline is { } inline)
             {
                 var (start, count) = found.Range is { } r ? (r.Start, r.Length) : (0L, inline.Length);
-                return found with { Body = new MemoryStream(inline, (int)start, (int)count, writable: false) };
+                return found with { Body = new MemoryStream(inline, (int)start, (int)count, writable: false, publiclyVisible: true) };
             }
 
             try
@@ -60,10 +62,12 @@ public sealed partial class StorageService(
     private async Task<StorageOutcome> ReadDocumentAsync(
         string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, CancellationToken ct)
     {
-        var node = await db.Nodes.AsNoTracking()
-            .Where(n => n.Owner == owner && n.Path == path.Value)
-            .Select(n => new { n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey, n.InlineContent })
-            .FirstOrDefaultAsync(ct);
+        var node = db switch
+        {
+            PostgresStorageDbContext pg => await Compiled<PostgresStorageDbContext>.FindDocument(pg, owner, path.Value, ct),
+            SqliteStorageDbContext sqlite => await Compiled<SqliteStorageDbContext>.FindDocument(sqlite, owner, path.Value, ct),
+            _ => throw new InvalidOperationException("unknown database provider"),
+        };
 
         var isPublic = path.IsUnderPublic;
         if (node is null)
@@ -106,11 +110,20 @@ public sealed partial class StorageService(
     public async Task<StorageOutcome> GetFolderAsync(
         string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
     {
-        // One indexed query: the folder's own row and its direct children.
-        var rows = await db.Nodes.AsNoTracking()
-            .Where(n => n.Owner == owner && (n.ParentPath == path.Value || n.Path == path.Value))
-            .Select(n => new ListingRow(n.Path, n.IsFolder, n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc))
-            .ToListAsync(ct);
+        // One indexed query: the folder's own row and its direct children. remotestorage.js polls
+        // with one If-None-Match tag; when that is the folder's version, only its row comes back.
+        var notIf = conditions.IfNoneMatch?.SingleOpaque ?? string.Empty;
+        var rows = new List<ListingRow>();
+        var listing = db switch
+        {
+            PostgresStorageDbContext pg => Compiled<PostgresStorageDbContext>.ListFolder(pg, owner, path.Value, notIf),
+            SqliteStorageDbContext sqlite => Compiled<SqliteStorageDbContext>.ListFolder(sqlite, owner, path.Value, notIf),
+            _ => throw new InvalidOperationException("unknown database provider"),
+        };
+        await foreach (var row in listing.WithCancellation(ct))
+        {
+            rows.Add(row);
+        }
 
         var self = rows.Find(r => r.Path == path.Value);
 
@@ -205,11 +218,11 @@ public sealed partial class StorageService(
             return new StorageOutcome.Aborted();
         }
 
+        var write = new PendingPut(path, conditions, contentType, length, key, inline);
         StorageOutcome outcome;
-        string? oldBlob = null;
         try
         {
-            (outcome, oldBlob) = await CommitPutAsync(owner, path, contentType, length, key, inline);
+            outcome = await writeQueues.RunAsync(owner, write, batch => CommitAsync(owner, batch));
         }
         catch
         {
@@ -223,7 +236,7 @@ public sealed partial class StorageService(
 
         if (outcome is StorageOutcome.Created or StorageOutcome.Updated)
         {
-            if (oldBlob is not null)
+            if (write.UnusedBlob is { } oldBlob)
             {
                 await DeleteBlobQuietlyAsync(oldBlob);
             }
@@ -234,17 +247,41 @@ public sealed partial class StorageService(
         }
 
         return outcome;
+    }
 
-        async Task<(StorageOutcome, string?)> CommitPutAsync(string owner, StoragePath path, string contentType, long length, string? key, byte[]? inline)
+    public async Task<StorageOutcome> DeleteAsync(string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+    {
+        // Once queued, the delete runs to its commit even if the client goes away.
+        _ = ct;
+        var write = new PendingDelete(path, conditions);
+        var outcome = await writeQueues.RunAsync(owner, write, batch => CommitAsync(owner, batch));
+        if (write.UnusedBlob is { } blobKey)
         {
-            // The commit must not be torn by a client that goes away after its upload finished.
-            var none = CancellationToken.None;
-            await using var tx = await db.Database.BeginTransactionAsync(none);
-            var account = await LockAccountAsync(owner, none);
+            await DeleteBlobQuietlyAsync(blobKey);
+        }
 
-            var ancestors = path.Ancestors();
-            var keys = new List<string>((ancestors.Count * 2) + 2) { path.Value, path.AsOtherKind().Value };
-            foreach (var a in ancestors)
+        return outcome;
+    }
+
+    /// <summary>
+    /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
+    /// lock the account row, read every row the writes touch, apply them in order (each sees
+    /// the ones before it), commit once. A write that fails its checks changes nothing.
+    /// </summary>
+    private async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> batch)
+    {
+        // The commit must not be torn by a client that goes away after its upload finished.
+        var none = CancellationToken.None;
+        await using var tx = await db.Database.BeginTransactionAsync(none);
+        var account = await LockAccountAsync(owner, none);
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var modules = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var write in batch)
+        {
+            keys.Add(write.Path.Value);
+            keys.Add(write.Path.AsOtherKind().Value);
+            foreach (var a in write.Path.Ancestors())
             {
                 keys.Add(a.Value);
                 if (!a.IsRoot)
@@ -253,182 +290,196 @@ public sealed partial class StorageService(
                 }
             }
 
-            var nodes = await db.Nodes.Where(n => n.Owner == owner && keys.Contains(n.Path)).ToDictionaryAsync(n => n.Path, StringComparer.Ordinal, none);
+            modules.Add(ModuleOf(write.Path));
+        }
 
-            // draft-26 §4: a name is either a document or a folder, anywhere along the path.
-            foreach (var a in ancestors)
+        var keyList = keys.ToList();
+        var moduleList = modules.ToList();
+        var rows = new WriteRows(db, owner, await db.Nodes.Where(n => n.Owner == owner && keyList.Contains(n.Path)).ToListAsync(none));
+        var usage = await db.ModuleUsage.Where(m => m.Owner == owner && moduleList.Contains(m.Module))
+            .ToDictionaryAsync(m => m.Module, StringComparer.Ordinal, none);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var write in batch)
+        {
+            write.Outcome = write switch
             {
-                if (!a.IsRoot && nodes.ContainsKey(a.AsOtherKind().Value))
+                PendingPut put => ApplyPut(rows, account, usage, put, now),
+                PendingDelete delete => ApplyDelete(rows, account, usage, delete, now),
+                _ => throw new InvalidOperationException("unknown write"),
+            };
+        }
+
+        if (!batch.Any(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted))
+        {
+            // Every write was refused: roll back, so not even the account row's write counter moves.
+            return;
+        }
+
+        rows.RemoveGone();
+        foreach (var module in usage.Values)
+        {
+            if (module.DocumentCount <= 0)
+            {
+                db.ModuleUsage.Remove(module);
+            }
+        }
+
+        await db.SaveChangesAsync(none);
+        await tx.CommitAsync(none);
+    }
+
+    private StorageOutcome ApplyPut(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingPut put, DateTime now)
+    {
+        var path = put.Path;
+        var ancestors = path.Ancestors();
+
+        // draft-26 §4: a name is either a document or a folder, anywhere along the path.
+        foreach (var a in ancestors)
+        {
+            if (!a.IsRoot && rows.Find(a.AsOtherKind().Value) is not null)
+            {
+                return new StorageOutcome.Conflict($"'{a.AsOtherKind().Value}' is a document");
+            }
+        }
+
+        if (rows.Find(path.AsOtherKind().Value) is not null)
+        {
+            return new StorageOutcome.Conflict($"'{path.Value}' is a folder");
+        }
+
+        var existing = rows.Find(path.Value);
+        var current = existing is null ? (ETag?)null : ETag.FromStored(existing.ETag);
+        if (put.Conditions.WriteFails(current))
+        {
+            return new StorageOutcome.PreconditionFailed(current);
+        }
+
+        // The account row is locked, so this check and the usage update below are atomic:
+        // concurrent writers can never take the user past the quota together.
+        var quota = account.QuotaBytes ?? options.Value.DefaultQuotaBytes;
+        var usedAfter = account.UsedBytes + put.Length - (existing?.ContentLength ?? 0);
+        if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
+        {
+            return new StorageOutcome.InsufficientStorage(quota);
+        }
+
+        var etag = ETag.New();
+        if (existing is null)
+        {
+            var doc = rows.Create(path.Value);
+            doc.ParentPath = path.Parent!.Value;
+            doc.IsFolder = false;
+            doc.ChildCount = 0;
+            SetDocument(doc);
+            account.DocumentCount++;
+            account.UsedBytes += put.Length;
+            AddModuleUsage(usage, account, path, put.Length, 1);
+        }
+        else
+        {
+            // The batch may already have replaced a blob of this document: that one is unused too.
+            put.UnusedBlob = existing.BlobKey;
+            account.UsedBytes += put.Length - existing.ContentLength;
+            AddModuleUsage(usage, account, path, put.Length - existing.ContentLength, 0);
+            SetDocument(existing);
+        }
+
+        // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
+        // created, and each new child bumps its parent's child count.
+        var childIsNew = existing is null;
+        for (var i = ancestors.Count - 1; i >= 0; i--)
+        {
+            var folder = ancestors[i];
+            if (rows.Find(folder.Value) is { } row)
+            {
+                row.ETag = ETag.New().Value;
+                row.LastModifiedUtc = now;
+                if (childIsNew)
                 {
-                    return (new StorageOutcome.Conflict($"'{a.AsOtherKind().Value}' is a document"), null);
+                    row.ChildCount++;
                 }
-            }
 
-            if (nodes.ContainsKey(path.AsOtherKind().Value))
-            {
-                return (new StorageOutcome.Conflict($"'{path.Value}' is a folder"), null);
-            }
-
-            nodes.TryGetValue(path.Value, out var existing);
-            var current = existing is null ? (ETag?)null : ETag.FromStored(existing.ETag);
-            if (conditions.WriteFails(current))
-            {
-                return (new StorageOutcome.PreconditionFailed(current), null);
-            }
-
-            // The account row is locked, so this check and the usage update below are atomic:
-            // concurrent writers can never take the user past the quota together.
-            var quota = account.QuotaBytes ?? options.Value.DefaultQuotaBytes;
-            var usedAfter = account.UsedBytes + length - (existing?.ContentLength ?? 0);
-            if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
-            {
-                return (new StorageOutcome.InsufficientStorage(quota), null);
-            }
-
-            var now = clock.GetUtcNow().UtcDateTime;
-            var etag = ETag.New();
-            var parentPath = path.Parent!.Value;
-            string? oldBlob = null;
-            if (existing is null)
-            {
-                db.Nodes.Add(new StorageNode
-                {
-                    Owner = owner,
-                    Path = path.Value,
-                    ParentPath = parentPath,
-                    IsFolder = false,
-                    ETag = etag.Value,
-                    LastModifiedUtc = now,
-                    ContentType = contentType,
-                    ContentLength = length,
-                    BlobKey = key,
-                    InlineContent = inline,
-                });
-                account.DocumentCount++;
-                account.UsedBytes += length;
-                await AddModuleUsageAsync(owner, path, length, 1);
+                childIsNew = false;
             }
             else
             {
-                oldBlob = existing.BlobKey;
-                account.UsedBytes += length - existing.ContentLength;
-                await AddModuleUsageAsync(owner, path, length - existing.ContentLength, 0);
-                existing.ETag = etag.Value;
-                existing.LastModifiedUtc = now;
-                existing.ContentType = contentType;
-                existing.ContentLength = length;
-                existing.BlobKey = key;
-                existing.InlineContent = inline;
+                row = rows.Create(folder.Value);
+                row.ParentPath = folder.Parent?.Value;
+                row.IsFolder = true;
+                row.ETag = ETag.New().Value;
+                row.LastModifiedUtc = now;
+                row.ContentType = null;
+                row.ContentLength = 0;
+                row.BlobKey = null;
+                row.InlineContent = null;
+                row.ChildCount = 1;
+                childIsNew = true;
             }
+        }
 
-            // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
-            // created, and each new child bumps its parent's child count.
-            var childIsNew = existing is null;
-            for (var i = ancestors.Count - 1; i >= 0; i--)
-            {
-                var folder = ancestors[i];
-                if (nodes.TryGetValue(folder.Value, out var row))
-                {
-                    row.ETag = ETag.New().Value;
-                    row.LastModifiedUtc = now;
-                    if (childIsNew)
-                    {
-                        row.ChildCount++;
-                    }
+        return existing is null ? new StorageOutcome.Created(etag) : new StorageOutcome.Updated(etag);
 
-                    childIsNew = false;
-                }
-                else
-                {
-                    db.Nodes.Add(new StorageNode
-                    {
-                        Owner = owner,
-                        Path = folder.Value,
-                        ParentPath = folder.Parent?.Value,
-                        IsFolder = true,
-                        ETag = ETag.New().Value,
-                        LastModifiedUtc = now,
-                        ChildCount = 1,
-                    });
-                    childIsNew = true;
-                }
-            }
-
-            await db.SaveChangesAsync(none);
-            await tx.CommitAsync(none);
-            return (existing is null ? new StorageOutcome.Created(etag) : new StorageOutcome.Updated(etag), oldBlob);
+        void SetDocument(StorageNode doc)
+        {
+            doc.ETag = etag.Value;
+            doc.LastModifiedUtc = now;
+            doc.ContentType = put.ContentType;
+            doc.ContentLength = put.Length;
+            doc.BlobKey = put.BlobKey;
+            doc.InlineContent = put.Inline;
         }
     }
 
-    public async Task<StorageOutcome> DeleteAsync(string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+    private StorageOutcome ApplyDelete(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingDelete delete, DateTime now)
     {
-        _ = ct;
-        var none = CancellationToken.None;
-        string? blobKey;
-        ETag deleted;
-        await using (var tx = await db.Database.BeginTransactionAsync(none))
+        var path = delete.Path;
+        if (rows.Find(path.Value) is not { } doc)
         {
-            var account = await LockAccountAsync(owner, none);
-            var ancestors = path.Ancestors();
-            var keys = new List<string>(ancestors.Count + 1) { path.Value };
-            keys.AddRange(ancestors.Select(a => a.Value));
-            var nodes = await db.Nodes.Where(n => n.Owner == owner && keys.Contains(n.Path)).ToDictionaryAsync(n => n.Path, StringComparer.Ordinal, none);
-
-            if (!nodes.TryGetValue(path.Value, out var doc))
-            {
-                // RFC 9110 §13.1.1 would allow 412 for If-Match on a missing document;
-                // the protocol's answer for a missing document is 404 (draft-26 §5).
-                return new StorageOutcome.NotFound();
-            }
-
-            deleted = ETag.FromStored(doc.ETag);
-            if (conditions.WriteFails(deleted))
-            {
-                return new StorageOutcome.PreconditionFailed(deleted);
-            }
-
-            blobKey = doc.BlobKey;
-            db.Nodes.Remove(doc);
-            account.DocumentCount--;
-            account.UsedBytes -= doc.ContentLength;
-            await AddModuleUsageAsync(owner, path, -doc.ContentLength, -1);
-
-            // Walk up: a folder left without children disappears (draft-26 §4), every other
-            // ancestor gets a new version.
-            var now = clock.GetUtcNow().UtcDateTime;
-            var childRemoved = true;
-            for (var i = ancestors.Count - 1; i >= 0; i--)
-            {
-                if (!nodes.TryGetValue(ancestors[i].Value, out var folder))
-                {
-                    continue;
-                }
-
-                if (childRemoved)
-                {
-                    folder.ChildCount--;
-                }
-
-                if (folder.ChildCount <= 0)
-                {
-                    db.Nodes.Remove(folder);
-                    childRemoved = true;
-                }
-                else
-                {
-                    folder.ETag = ETag.New().Value;
-                    folder.LastModifiedUtc = now;
-                    childRemoved = false;
-                }
-            }
-
-            await db.SaveChangesAsync(none);
-            await tx.CommitAsync(none);
+            // RFC 9110 §13.1.1 would allow 412 for If-Match on a missing document;
+            // the protocol's answer for a missing document is 404 (draft-26 §5).
+            return new StorageOutcome.NotFound();
         }
 
-        if (blobKey is not null)
+        var deleted = ETag.FromStored(doc.ETag);
+        if (delete.Conditions.WriteFails(deleted))
         {
-            await DeleteBlobQuietlyAsync(blobKey);
+            return new StorageOutcome.PreconditionFailed(deleted);
+        }
+
+        delete.UnusedBlob = doc.BlobKey;
+        rows.Remove(doc);
+        account.DocumentCount--;
+        account.UsedBytes -= doc.ContentLength;
+        AddModuleUsage(usage, account, path, -doc.ContentLength, -1);
+
+        // Walk up: a folder left without children disappears (draft-26 §4), every other
+        // ancestor gets a new version.
+        var ancestors = path.Ancestors();
+        var childRemoved = true;
+        for (var i = ancestors.Count - 1; i >= 0; i--)
+        {
+            if (rows.Find(ancestors[i].Value) is not { } folder)
+            {
+                continue;
+            }
+
+            if (childRemoved)
+            {
+                folder.ChildCount--;
+            }
+
+            if (folder.ChildCount <= 0)
+            {
+                rows.Remove(folder);
+                childRemoved = true;
+            }
+            else
+            {
+                folder.ETag = ETag.New().Value;
+                folder.LastModifiedUtc = now;
+                childRemoved = false;
+            }
         }
 
         return new StorageOutcome.Deleted(deleted);
@@ -512,26 +563,22 @@ public sealed partial class StorageService(
     }
 
     /// <summary>
-    /// Applies a write's change to its module's counters. Called inside the write transaction
-    /// after the account row lock is held, so no other write of this user can touch the row
-    /// (PostgreSQL row lock; SQLite has one writer): read-modify-write is safe.
+    /// Applies a write's change to its module's counters (rows read with the batch; a module
+    /// left without documents is removed when the batch is saved). The account row lock is
+    /// held, so no other write of this user touches them: read-modify-write is safe.
     /// </summary>
-    private async Task AddModuleUsageAsync(string owner, StoragePath path, long bytes, int documents)
+    private void AddModuleUsage(Dictionary<string, ModuleUsage> usage, StorageAccount account, StoragePath path, long bytes, int documents)
     {
         var module = ModuleOf(path);
-        var row = await db.ModuleUsage.FindAsync([owner, module], CancellationToken.None);
-        if (row is null)
+        if (!usage.TryGetValue(module, out var row))
         {
-            db.ModuleUsage.Add(new ModuleUsage { Owner = owner, Module = module, UsedBytes = bytes, DocumentCount = documents });
-            return;
+            row = new ModuleUsage { Owner = account.UserName, Module = module };
+            db.ModuleUsage.Add(row);
+            usage[module] = row;
         }
 
         row.UsedBytes += bytes;
         row.DocumentCount += documents;
-        if (row.DocumentCount <= 0)
-        {
-            db.ModuleUsage.Remove(row);
-        }
     }
 
     /// <summary>The module a document counts under: its scope module, or <c>""</c> for documents
@@ -578,6 +625,72 @@ public sealed partial class StorageService(
 
         public long? QuotaBytes { get; set; }
     }
+
+    /// <summary>
+    /// The node rows a write batch read, as the writes in it change them. A row removed by one
+    /// write and created again by a later one is the same tracked entity, revived: removals
+    /// are only handed to EF when the batch is saved.
+    /// </summary>
+    private sealed class WriteRows(StorageDbContext db, string owner, List<StorageNode> loaded)
+    {
+        private readonly Dictionary<string, StorageNode> _rows = loaded.ToDictionary(n => n.Path, StringComparer.Ordinal);
+        private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
+
+        public StorageNode? Find(string path) => _rows.TryGetValue(path, out var node) && !_gone.Contains(path) ? node : null;
+
+        /// <summary>A row for a node that does not exist now; the caller sets every column.</summary>
+        public StorageNode Create(string path)
+        {
+            if (_rows.TryGetValue(path, out var node))
+            {
+                _gone.Remove(path);
+                return node;
+            }
+
+            node = new StorageNode { Owner = owner, Path = path, ETag = string.Empty };
+            db.Nodes.Add(node);
+            _rows[path] = node;
+            return node;
+        }
+
+        public void Remove(StorageNode node) => _gone.Add(node.Path);
+
+        public void RemoveGone()
+        {
+            foreach (var path in _gone)
+            {
+                db.Nodes.Remove(_rows[path]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The two hottest reads, compiled once: no LINQ tree to build and look up per request
+    /// (issue 6). One set per provider: a compiled query keeps the SQL of the first context it
+    /// ran on, and the tests run both providers in one process.
+    /// </summary>
+    private static class Compiled<TContext>
+        where TContext : StorageDbContext
+    {
+        public static readonly Func<TContext, string, string, CancellationToken, Task<DocumentRow?>> FindDocument =
+            EF.CompileAsyncQuery((TContext db, string owner, string path, CancellationToken ct) =>
+                db.Nodes.AsNoTracking()
+                    .Where(n => n.Owner == owner && n.Path == path)
+                    .Select(n => new DocumentRow(n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey, n.InlineContent))
+                    .FirstOrDefault());
+
+        /// <summary>A folder's own row and its direct children; only its own row when its stored
+        /// version is <c>notIfVersion</c> (a conditional GET that will be a 304 reads one row, not the listing).</summary>
+        public static readonly Func<TContext, string, string, string, IAsyncEnumerable<ListingRow>> ListFolder =
+            EF.CompileAsyncQuery((TContext db, string owner, string path, string notIfVersion) =>
+                db.Nodes.AsNoTracking()
+                    .Where(n => n.Owner == owner
+                        && (n.Path == path
+                            || (n.ParentPath == path && !db.Nodes.Any(f => f.Owner == owner && f.Path == path && f.ETag == notIfVersion))))
+                    .Select(n => new ListingRow(n.Path, n.IsFolder, n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc)));
+    }
+
+    private sealed record DocumentRow(string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc, string? BlobKey, byte[]? InlineContent);
 
     private sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);
 
