@@ -194,14 +194,8 @@ remotestorage_workloads() {
   local server=$1 populate_threads=$2 fill=${3:-}
   local doc="$store/bench/doc" f100="$store/bench/f100/" f10k="$store/bench/f10k/"
 
-  if ((large_mib > 0)); then
-    log "$server: ${large_mib} MiB upload with RSS sampling…"
-    curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: text/plain' --data 'warm' "$store/bench/big/warm"
-    curl -sf -o /dev/null -H "Authorization: Bearer $tok" "$store/bench/big/warm"
-    read -r U_base["$server"] U_peak["$server"] U_secs["$server"] U_status["$server"] \
-      < <(bench_upload_rss "$srv_pid" "$store/bench/big/file" "$tok" "$work/large")
-    curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $tok" "$store/bench/big/file" || true
-  fi
+  # UnhostedStore: the upload first, on a fresh, warmed-up server (as bench/large-file.sh does).
+  [[ $server == armadietto ]] || large_upload "$server"
 
   log "$server: populating (1 KB document, 100-item and 10,000-item folders)…"
   local st t0=$SECONDS
@@ -230,6 +224,28 @@ remotestorage_workloads() {
   workload "$server" list-10k GET "$f10k" 200 "$connections" "$threads" "$duration" BENCH_CHECK=0
   workload "$server" list-10k-c1 GET "$f10k" 200 1 1 "$c1_duration" BENCH_CHECK=0
   workload "$server" put-1k PUT "$store/bench/put/" 200,201 "$connections" "$threads" "$duration" BENCH_MODE=put BENCH_KEYS=1000
+  # armadietto: last, because it may not survive it (it buffers the whole body, then makes a
+  # string of it, which V8 refuses above 512 MiB: the process dies).
+  [[ $server != armadietto ]] || large_upload "$server"
+}
+
+large_upload() { # server: BENCH_LARGE_MIB MiB PUT with a known length, RSS sampled (needs tok, srv_pid, store)
+  local server=$1
+  ((large_mib > 0)) || return 0
+  log "$server: ${large_mib} MiB upload with RSS sampling…"
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: text/plain' --data 'warm' "$store/bench/big/warm"
+  curl -sf -o /dev/null -H "Authorization: Bearer $tok" "$store/bench/big/warm"
+  read -r "U_base[$server]" "U_peak[$server]" "U_secs[$server]" "U_status[$server]" \
+    < <(bench_upload_rss "$srv_pid" "$store/bench/big/file" "$tok" "$work/large")
+  if ! kill -0 "$srv_pid" 2>/dev/null; then
+    local why=""
+    [[ $server == armadietto ]] && why=$(grep -h -m1 -o '[A-Za-z]*Error: [^"]*' "$work/armadietto/out.log" "$work/armadietto/error.log" 2>/dev/null | head -1 | cut -c1-120 || true)
+    U_status[$server]="no response: the server died${why:+ ($why)}"
+    log "$server: died during the large upload"
+  else
+    curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $tok" "$store/bench/big/file" || true
+  fi
+  log "$server: upload answered ${U_status[$server]}, RSS $((U_base[$server] / 1024)) → $((U_peak[$server] / 1024)) MiB"
 }
 
 # Bench data shared by all servers.
@@ -251,7 +267,8 @@ if want ceiling; then
   for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   tok=ceiling-ignores-it
   workload ceiling get-doc GET "http://127.0.0.1:$port/storage/bench/bench/doc" 200 "$connections" "$threads" "$duration"
-  kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true
+  kill "$srv_pid" 2>/dev/null || true
+  wait "$srv_pid" 2>/dev/null || true
   bench_untrack "$srv_pid"
 fi
 
@@ -319,7 +336,8 @@ EOF
     || { echo "bench/run.sh: armadietto gave no token (redirect: $location)" >&2; exit 1; }
   store="http://127.0.0.1:$port/storage/bench"
   remotestorage_workloads armadietto 1 armadietto_fill
-  kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true
+  kill "$srv_pid" 2>/dev/null || true
+  wait "$srv_pid" 2>/dev/null || true
   bench_untrack "$srv_pid"
 fi
 
@@ -484,7 +502,9 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
     echo "|---|---|---:|---:|---:|---:|"
     for s in embedded pg-fs pg-s3 armadietto; do
       [[ -n ${U_base[$s]:-} ]] || continue
-      echo "| ${SERVER_NAME[$s]} | ${U_status[$s]} | $(bench_mib $((U_base[$s] * 1024))) | $(bench_mib $((U_peak[$s] * 1024))) | **$(bench_mib $(( (U_peak[$s] - U_base[$s]) * 1024 )))** | $(bench_rate $((large_mib * 1048576)) "${U_secs[$s]}") |"
+      rate="—"
+      [[ ${U_status[$s]} == 20[01] ]] && rate=$(bench_rate $((large_mib * 1048576)) "${U_secs[$s]}")
+      echo "| ${SERVER_NAME[$s]} | ${U_status[$s]} | $(bench_mib $((U_base[$s] * 1024))) | $(bench_mib $((U_peak[$s] * 1024))) | **$(bench_mib $(( (U_peak[$s] - U_base[$s]) * 1024 )))** | $rate |"
     done
   fi
   if [[ -n $ready_first ]]; then
