@@ -47,10 +47,14 @@ def put(folder, token, count, threads, size):
         for i in range(start, count, threads):
             if errors:
                 return
-            conn.request("PUT", f"{path}d{i}", body=body,
-                         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-            r = conn.getresponse()
-            r.read()
+            try:
+                conn.request("PUT", f"{path}d{i}", body=body,
+                             headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+                r = conn.getresponse()
+                r.read()
+            except OSError as e:
+                errors.append(f"PUT {folder}d{i}: {e}")
+                return
             if r.status not in (200, 201):
                 errors.append(f"PUT {folder}d{i}: {r.status}")
                 return

@@ -92,6 +92,17 @@ source bench/lib.sh
 want pg-s3 || BENCH_NO_S3=1
 export BENCH_NO_S3
 bench_setup
+# On failure, show the log of the server that was running before everything is removed.
+server_log=""
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -n $server_log && -s $server_log ]]; then
+    echo "bench/run.sh: failed (exit $rc); last lines of $server_log:" >&2
+    tail -n 40 "$server_log" >&2
+  fi
+  bench_cleanup
+}
+trap on_exit EXIT
 if want ceiling; then
   log "building the ceiling (Release)…"
   dotnet publish bench/Ceiling/Ceiling.csproj -c Release -o "$work/ceiling" -nologo -v q >/dev/null
@@ -112,7 +123,7 @@ record_failure() { # server workload message
 # run_wrk <server> <workload> <url> <connections> <threads> <seconds> [VAR=value …]: wrk with
 # bench/wrk/bench.lua (configured by the VAR=value list), after BENCH_WARMUP s of unmeasured load.
 run_wrk() {
-  local server=$1 wl=$2 url=$3 conns=$4 thr=$5 secs=$6 out line k v
+  local server=$1 wl=$2 url=$3 conns=$4 thr=$5 secs=$6 out line k v kv
   shift 6
   out="$work/wrk-$server-$wl"
   local cmd=(env "$@" "BENCH_THREADS=$thr" wrk -t"$thr" -c"$conns" --timeout "$wrk_timeout" -s bench/wrk/bench.lua)
@@ -155,12 +166,12 @@ run_wrk() {
   fi
 }
 
-# probe <method> <url> <expected statuses regex> [curl args…]: one request before the load, so that
-# a wrong token or a missing document fails loudly. Prints the status.
+# probe <method> <url> [curl args…]: one request before the load, so that a wrong token or a
+# missing document fails loudly. Prints the status (000: no answer).
 probe() {
   local method=$1 url=$2
-  shift 3
-  curl -s -o /dev/null -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url" || echo 000
+  shift 2
+  curl -s -o /dev/null -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url" || true
 }
 
 # workload <server> <workload> <method> <url> <expected> <conns> <thr> <secs> [VAR=value …]
@@ -177,7 +188,7 @@ workload() {
   done
   local target=$url
   [[ $method == PUT ]] && target="${url%/}/k0"
-  status=$(probe "$method" "$target" "$expect" "${curl_args[@]}")
+  status=$(probe "$method" "$target" "${curl_args[@]}")
   if [[ ",$expect," != *",$status,"* ]]; then
     record_failure "$server" "$wl" "probe $method answered $status, expected $expect"
     return
@@ -261,6 +272,7 @@ max_doc=$(( large_mib * 2 * 1024 * 1024 > 2147483648 ? large_mib * 2 * 1024 * 10
 if want ceiling; then
   log "ceiling: raw Kestrel…"
   port=$(free_port)
+  server_log="$work/ceiling.log"
   (cd "$work/ceiling" && exec env Logging__LogLevel__Default=Warning dotnet Ceiling.dll --urls "http://127.0.0.1:$port" >"$work/ceiling.log" 2>&1) &
   srv_pid=$!
   bench_track "$srv_pid"
@@ -276,6 +288,7 @@ fi
 if want embedded; then
   log "embedded: start to ready (fresh data dir, then a restart)…"
   bench_embedded_env embedded "Storage__MaxDocumentBytes=$max_doc"
+  server_log="$work/server-embedded.log"
   bench_time_ready embedded
   ready_first=$(cat "$work/ready")
   bench_stop_server
@@ -293,6 +306,7 @@ for pair in pg-fs:FileSystem pg-s3:S3; do
   name=${pair%%:*}
   want "$name" || continue
   log "$name: starting UnhostedStore…"
+  server_log="$work/server-$name.log"
   bench_start_server "$name" "${pair#*:}" "Storage__MaxDocumentBytes=$max_doc"
   store=$base tok=$token srv_pid=$server_pid
   remotestorage_workloads "$name" 8
@@ -323,6 +337,7 @@ if want armadietto; then
   "basePath": ""
 }
 EOF
+  server_log="$work/armadietto/out.log"
   node "$armadietto_dir/node_modules/armadietto/bin/armadietto.js" -c "$work/armadietto/conf.json" >"$work/armadietto/out.log" 2>&1 &
   srv_pid=$!
   bench_track "$srv_pid"
