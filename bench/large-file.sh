@@ -25,22 +25,6 @@ range_start=$((size / 2))
 range_end=$((range_start + 1048575))
 range_sum=$(dd if="$work/file" iflag=skip_bytes,count_bytes skip="$range_start" count=1048576 status=none | sha256sum | cut -d' ' -f1)
 
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-rate() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.0f", (b / 1048576) / t }'; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-# Peak RSS of a pid (KiB), sampled in the background until the marker file disappears.
-sample_rss() { # pid file
-  local pid=$1 out=$2
-  echo 0 >"$out"
-  while [[ -e "$out.run" ]] && kill -0 "$pid" 2>/dev/null; do
-    local kb
-    kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
-    if (( kb > $(cat "$out") )); then echo "$kb" >"$out"; fi
-    sleep 0.05
-  done
-}
-
 results=()
 for backend in FileSystem S3; do
   bench_start_server "large-$backend" "$backend" "Storage__MaxDocumentBytes=$((size * 2))"
@@ -48,9 +32,9 @@ for backend in FileSystem S3; do
   curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: text/plain' --data 'warm' "$base/big/warm"
   curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/big/warm"
   sleep 1
-  baseline=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status")
+  baseline=$(bench_rss_kib "$server_pid")
   touch "$work/rss-$backend.run"
-  sample_rss "$server_pid" "$work/rss-$backend" &
+  bench_sample_rss "$server_pid" "$work/rss-$backend" &
   sampler=$!
 
   t0=$(date +%s.%N)
@@ -68,8 +52,8 @@ for backend in FileSystem S3; do
   peak=$(cat "$work/rss-$backend")
   [[ $got == "$sum" ]] || { echo "bench/large-file.sh: $backend GET returned different bytes" >&2; exit 1; }
   [[ $got_range == "$range_sum" ]] || { echo "bench/large-file.sh: $backend ranged GET returned different bytes" >&2; exit 1; }
-  growth_mib=$(mib $(( (peak - baseline) * 1024 )))
-  results+=("| $backend | $(mib $((baseline * 1024))) | $(mib $((peak * 1024))) | **$growth_mib** | $(rate "$size" "$(elapsed "$t0" "$t1")") | $(rate "$size" "$(elapsed "$t1" "$t2")") | $(rate "$size" "$(elapsed "$t2" "$t3")") | $(elapsed "$t3" "$t4") |")
+  growth_mib=$(bench_mib $(( (peak - baseline) * 1024 )))
+  results+=("| $backend | $(bench_mib $((baseline * 1024))) | $(bench_mib $((peak * 1024))) | **$growth_mib** | $(bench_rate "$size" "$(bench_elapsed "$t0" "$t1")") | $(bench_rate "$size" "$(bench_elapsed "$t1" "$t2")") | $(bench_rate "$size" "$(bench_elapsed "$t2" "$t3")") | $(bench_elapsed "$t3" "$t4") |")
   bench_stop_server
 done
 
@@ -81,7 +65,7 @@ curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $auth_token" "$storage_url/direct
 t0=$(date +%s.%N)
 curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $auth_token" -T "$work/file" "$storage_url/direct/file"
 t1=$(date +%s.%N)
-direct=$(rate "$size" "$(elapsed "$t0" "$t1")")
+direct=$(bench_rate "$size" "$(bench_elapsed "$t0" "$t1")")
 
 mkdir -p bench/results
 out="bench/results/large-file-$(date +%Y-%m-%d).md"

@@ -1,0 +1,541 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark, in one command. Not a test: it times things, CI does not.
+#
+#   bash bench/run.sh
+#
+# One after another (never two servers at once, for fair numbers on a small machine), each bound
+# to 127.0.0.1 with its data in a temp dir, it starts and loads:
+#   ceiling     a raw Kestrel endpoint (bench/Ceiling) answering a fixed 1,024-byte body
+#   embedded    UnhostedStore on the embedded default (SQLite + filesystem), with its start-to-ready
+#               time (first start on a fresh data dir, then a restart)
+#   pg-fs       UnhostedStore on PostgreSQL 15 + filesystem
+#   pg-s3       UnhostedStore on PostgreSQL 15 + S3 (OpenStack Swift s3api)
+#   armadietto  the reference server, npm armadietto 0.6.6 (its classic password-login server)
+#   pgbench     pgbench -N on the same PostgreSQL: the commit-rate ceiling for PUT
+# The load is wrk with bench/wrk/bench.lua, always 32 connections (2 threads) on loopback. Each
+# remoteStorage server gets the same data (user "bench", module "bench") and the same workloads:
+#   GET of a 1 KB document with a bearer token; conditional GET -> 304 of that document and of a
+#   folder; GET of a 100-item folder; PUT of 1 KB documents over 1,000 keys; GET of a 10,000-item
+#   folder (also on one connection); and a 1 GiB upload (known length) with the server's RSS growth.
+# Every response status is checked (a 304 workload must get 304s): a workload that got anything
+# else is reported as failed, not as fast.
+#
+# Environment (all optional):
+#   BENCH_DURATION   seconds per measured workload (default 15); pgbench runs as long
+#   BENCH_WARMUP     seconds of unmeasured load before each workload (default 3)
+#   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
+#   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench" to run (default: all)
+#
+# Needs: the .NET 10 SDK, PostgreSQL 15 (apt-get install -y postgresql-15), wrk, node + npm,
+# python3, curl; Swift for pg-s3 (tests/services/start-swift.sh installs it when root). As root it
+# installs what is missing with apt-get; armadietto is installed with `npm ci` from
+# bench/armadietto/package-lock.json into bench/.cache/armadietto (ignored by git).
+# Output: Markdown on stdout, also written to bench/results/<YYYY-MM-DD>.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${BENCH_DURATION:-15}
+warmup=${BENCH_WARMUP:-3}
+large_mib=${BENCH_LARGE_MIB:-1024}
+servers=" ${BENCH_SERVERS:-ceiling embedded pg-fs pg-s3 armadietto pgbench} "
+connections=32
+threads=2
+wrk_timeout=30s
+c1_duration=$(( duration / 3 > 3 ? duration / 3 : 3 ))
+for s in $servers; do
+  case $s in ceiling | embedded | pg-fs | pg-s3 | armadietto | pgbench) ;; *) echo "bench/run.sh: unknown server '$s' in BENCH_SERVERS" >&2; exit 2 ;; esac
+done
+want() { [[ $servers == *" $1 "* ]]; }
+log() { echo "bench: $*" >&2; }
+started=$(date +%s)
+
+# --- Tools: installed when root, else the exact install line. -----------------------------------
+pgbin=/usr/lib/postgresql/15/bin
+missing_pkgs=()
+need_tool() { # command apt-package
+  command -v "$1" >/dev/null 2>&1 || missing_pkgs+=("$2")
+}
+need_tool wrk wrk
+need_tool curl curl
+need_tool /usr/bin/python3 python3
+if want armadietto; then need_tool node nodejs; need_tool npm npm; fi
+[[ -x $pgbin/pgbench && -x $pgbin/initdb ]] || missing_pkgs+=(postgresql-15)
+if ((${#missing_pkgs[@]})); then
+  if [[ $(id -u) == 0 ]]; then
+    log "installing ${missing_pkgs[*]} (apt-get)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing_pkgs[@]}" >/dev/null
+  else
+    echo "bench/run.sh: missing tools; install them with: sudo apt-get install -y ${missing_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+command -v dotnet >/dev/null || { echo "bench/run.sh: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
+
+armadietto_dir=bench/.cache/armadietto
+if want armadietto; then
+  if ! cmp -s bench/armadietto/package-lock.json "$armadietto_dir/package-lock.json" \
+    || [[ ! -f $armadietto_dir/node_modules/armadietto/bin/armadietto.js ]]; then
+    log "installing armadietto (npm ci into $armadietto_dir)"
+    rm -rf "$armadietto_dir"
+    mkdir -p "$armadietto_dir"
+    cp bench/armadietto/package.json bench/armadietto/package-lock.json "$armadietto_dir/"
+    (cd "$armadietto_dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
+      echo "bench/run.sh: could not install armadietto; run: (cd $armadietto_dir && npm ci)" >&2
+      exit 1
+    }
+  fi
+fi
+
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+want pg-s3 || BENCH_NO_S3=1
+export BENCH_NO_S3
+bench_setup
+# On failure, show the log of the server that was running before everything is removed.
+server_log=""
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -n $server_log && -s $server_log ]]; then
+    echo "bench/run.sh: failed (exit $rc); last lines of $server_log:" >&2
+    tail -n 40 "$server_log" >&2
+  fi
+  bench_cleanup
+}
+trap on_exit EXIT
+if want ceiling; then
+  log "building the ceiling (Release)…"
+  dotnet publish bench/Ceiling/Ceiling.csproj -c Release -o "$work/ceiling" -nologo -v q >/dev/null
+fi
+
+# --- Results --------------------------------------------------------------------------------------
+declare -A R_rps R_p50 R_p99 R_err R_ok
+declare -A U_base U_peak U_secs U_status
+ready_first="" ready_again=""
+pgbench_tps="" pgbench_lat=""
+
+record_failure() { # server workload message
+  R_ok["$1,$2"]=0
+  R_err["$1,$2"]=$3
+  log "$1 $2: FAILED ($3)"
+}
+
+# run_wrk <server> <workload> <url> <connections> <threads> <seconds> [VAR=value …]: wrk with
+# bench/wrk/bench.lua (configured by the VAR=value list), after BENCH_WARMUP s of unmeasured load.
+run_wrk() {
+  local server=$1 wl=$2 url=$3 conns=$4 thr=$5 secs=$6 out line k v kv
+  shift 6
+  out="$work/wrk-$server-$wl"
+  local cmd=(env "$@" "BENCH_THREADS=$thr" wrk -t"$thr" -c"$conns" --timeout "$wrk_timeout" -s bench/wrk/bench.lua)
+  if ((warmup > 0)) && [[ $wl != *-c1 ]]; then
+    "${cmd[@]}" -d"${warmup}s" "$url" >"$out.warmup" 2>&1 &
+    bench_track "$!"
+    wait "$!" || true
+    bench_untrack "$!"
+  fi
+  "${cmd[@]}" -d"${secs}s" "$url" >"$out" 2>&1 &
+  bench_track "$!"
+  wait "$!" || true
+  bench_untrack "$!"
+  line=$(grep '^RESULT ' "$out" || true)
+  if [[ -z $line ]]; then
+    record_failure "$server" "$wl" "wrk printed no result: $(tr '\n' ' ' <"$out" | cut -c1-200)"
+    return
+  fi
+  local -A f=()
+  for kv in ${line#RESULT }; do k=${kv%%=*}; v=${kv#*=}; f[$k]=$v; done
+  R_rps["$server,$wl"]=${f[rps]}
+  R_p50["$server,$wl"]=${f[p50_ms]}
+  R_p99["$server,$wl"]=${f[p99_ms]}
+  local sock=$((f[connect] + f[read] + f[write] + f[timeout])) bad=${f[unexpected]} msg=""
+  # Without the Lua status check (listing), wrk's own count of statuses >= 400 is what we have.
+  [[ " $* " == *" BENCH_CHECK=0 "* ]] && bad=${f[status_ge400]}
+  if ((bad > 0)); then msg="$bad × status ${f[unexpected_status]/-/>=400}"; fi
+  if ((sock > 0)); then
+    msg="${msg:+$msg, }$sock socket errors (connect ${f[connect]}, read ${f[read]}, write ${f[write]}, timeout ${f[timeout]})"
+  fi
+  if ((f[requests] == 0)); then msg="${msg:+$msg, }no request completed"; fi
+  if [[ -n $msg ]]; then
+    R_ok["$server,$wl"]=0
+    R_err["$server,$wl"]=$msg
+    log "$server $wl: ${f[rps]} req/s, p50 ${f[p50_ms]} ms, p99 ${f[p99_ms]} ms — FAILED: $msg"
+  else
+    R_ok["$server,$wl"]=1
+    R_err["$server,$wl"]=0
+    log "$server $wl: ${f[rps]} req/s, p50 ${f[p50_ms]} ms, p99 ${f[p99_ms]} ms"
+  fi
+}
+
+# probe <method> <url> [curl args…]: one request before the load, so that a wrong token or a
+# missing document fails loudly. Prints the status (000: no answer).
+probe() {
+  local method=$1 url=$2
+  shift 2
+  curl -s -o /dev/null -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url" || true
+}
+
+# workload <server> <workload> <method> <url> <expected> <conns> <thr> <secs> [VAR=value …]
+workload() {
+  local server=$1 wl=$2 method=$3 url=$4 expect=$5 conns=$6 thr=$7 secs=$8 status
+  shift 8
+  local curl_args=(-H "Authorization: Bearer $tok")
+  local a
+  for a in "$@"; do
+    case $a in
+      BENCH_IF_NONE_MATCH=*) curl_args+=(-H "If-None-Match: ${a#*=}") ;;
+      BENCH_MODE=put) curl_args+=(-H 'Content-Type: application/json' --data-binary "@$work/doc-1k.json") ;;
+    esac
+  done
+  local target=$url
+  [[ $method == PUT ]] && target="${url%/}/k0"
+  status=$(probe "$method" "$target" "${curl_args[@]}")
+  if [[ ",$expect," != *",$status,"* ]]; then
+    record_failure "$server" "$wl" "probe $method answered $status, expected $expect"
+    return
+  fi
+  run_wrk "$server" "$wl" "$url" "$conns" "$thr" "$secs" "BENCH_TOKEN=$tok" "BENCH_EXPECT=$expect" "$@"
+  if ! kill -0 "$srv_pid" 2>/dev/null; then
+    echo "bench/run.sh: the $server server died during $wl" >&2
+    exit 1
+  fi
+}
+
+# The same data and workloads on any remoteStorage server: needs tok, srv_pid and store (…/storage/bench).
+remotestorage_workloads() {
+  local server=$1 populate_threads=$2 fill=${3:-}
+  local doc="$store/bench/doc" f100="$store/bench/f100/" f10k="$store/bench/f10k/"
+
+  # UnhostedStore: the upload first, on a fresh, warmed-up server (as bench/large-file.sh does).
+  [[ $server == armadietto ]] || large_upload "$server"
+
+  log "$server: populating (1 KB document, 100-item and 10,000-item folders)…"
+  local st t0=$SECONDS
+  st=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+    --data-binary "@$work/doc-1k.json" "$doc")
+  [[ $st == 200 || $st == 201 ]] || { echo "bench/run.sh: $server: PUT of the 1 KB document answered $st" >&2; exit 1; }
+  /usr/bin/python3 bench/populate.py put "$f100" "$tok" 100 "$populate_threads"
+  if [[ -n $fill ]]; then
+    "$fill" "$f10k"
+  else
+    /usr/bin/python3 bench/populate.py put "$f10k" "$tok" 10000 "$populate_threads"
+  fi
+  local n100 n10k
+  n100=$(/usr/bin/python3 bench/populate.py count "$f100" "$tok")
+  n10k=$(/usr/bin/python3 bench/populate.py count "$f10k" "$tok")
+  [[ $n100 == 100 && $n10k == 10000 ]] || { echo "bench/run.sh: $server: folders list $n100 and $n10k items, not 100 and 10000" >&2; exit 1; }
+  log "$server: populated in $((SECONDS - t0)) s"
+  local etag_doc etag_f100
+  etag_doc=$(/usr/bin/python3 bench/populate.py etag "$doc" "$tok")
+  etag_f100=$(/usr/bin/python3 bench/populate.py etag "$f100" "$tok")
+
+  workload "$server" get-doc GET "$doc" 200 "$connections" "$threads" "$duration"
+  workload "$server" get-304-doc GET "$doc" 304 "$connections" "$threads" "$duration" "BENCH_IF_NONE_MATCH=$etag_doc"
+  workload "$server" get-304-folder GET "$f100" 304 "$connections" "$threads" "$duration" "BENCH_IF_NONE_MATCH=$etag_f100"
+  workload "$server" get-folder-100 GET "$f100" 200 "$connections" "$threads" "$duration"
+  workload "$server" list-10k GET "$f10k" 200 "$connections" "$threads" "$duration" BENCH_CHECK=0
+  workload "$server" list-10k-c1 GET "$f10k" 200 1 1 "$c1_duration" BENCH_CHECK=0
+  workload "$server" put-1k PUT "$store/bench/put/" 200,201 "$connections" "$threads" "$duration" BENCH_MODE=put BENCH_KEYS=1000
+  # armadietto: last, because it may not survive it (it buffers the whole body, then makes a
+  # string of it, which V8 refuses above 512 MiB: the process dies).
+  [[ $server != armadietto ]] || large_upload "$server"
+}
+
+large_upload() { # server: BENCH_LARGE_MIB MiB PUT with a known length, RSS sampled (needs tok, srv_pid, store)
+  local server=$1
+  ((large_mib > 0)) || return 0
+  log "$server: ${large_mib} MiB upload with RSS sampling…"
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: text/plain' --data 'warm' "$store/bench/big/warm"
+  curl -sf -o /dev/null -H "Authorization: Bearer $tok" "$store/bench/big/warm"
+  read -r "U_base[$server]" "U_peak[$server]" "U_secs[$server]" "U_status[$server]" \
+    < <(bench_upload_rss "$srv_pid" "$store/bench/big/file" "$tok" "$work/large")
+  if ! kill -0 "$srv_pid" 2>/dev/null; then
+    local why=""
+    [[ $server == armadietto ]] && why=$(grep -h -m1 -o '[A-Za-z]*Error: [^"]*' "$work/armadietto/out.log" "$work/armadietto/error.log" 2>/dev/null | head -1 | cut -c1-120 || true)
+    U_status[$server]="no response: the server died${why:+ ($why)}"
+    log "$server: died during the large upload"
+  else
+    curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $tok" "$store/bench/big/file" || true
+  fi
+  log "$server: upload answered ${U_status[$server]}, RSS $((U_base[$server] / 1024)) → $((U_peak[$server] / 1024)) MiB"
+}
+
+# Bench data shared by all servers.
+/usr/bin/python3 -c 'import sys; sys.stdout.write("{\"n\":\"" + "x" * 1016 + "\"}")' >"$work/doc-1k.json"
+[[ $(stat -c %s "$work/doc-1k.json") == 1024 ]]
+if ((large_mib > 0)) && { want embedded || want pg-fs || want pg-s3 || want armadietto; }; then
+  log "writing a ${large_mib} MiB file of random bytes…"
+  head -c "$((large_mib * 1024 * 1024))" /dev/urandom >"$work/large"
+fi
+max_doc=$(( large_mib * 2 * 1024 * 1024 > 2147483648 ? large_mib * 2 * 1024 * 1024 : 2147483648 ))
+
+# --- 1. The ceiling -------------------------------------------------------------------------------
+if want ceiling; then
+  log "ceiling: raw Kestrel…"
+  port=$(free_port)
+  server_log="$work/ceiling.log"
+  (cd "$work/ceiling" && exec env Logging__LogLevel__Default=Warning dotnet Ceiling.dll --urls "http://127.0.0.1:$port" >"$work/ceiling.log" 2>&1) &
+  srv_pid=$!
+  bench_track "$srv_pid"
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  tok=ceiling-ignores-it
+  workload ceiling get-doc GET "http://127.0.0.1:$port/storage/bench/bench/doc" 200 "$connections" "$threads" "$duration"
+  kill "$srv_pid" 2>/dev/null || true
+  wait "$srv_pid" 2>/dev/null || true
+  bench_untrack "$srv_pid"
+fi
+
+# --- 2. UnhostedStore, embedded default (with start-to-ready) ---------------------------------------
+if want embedded; then
+  log "embedded: start to ready (fresh data dir, then a restart)…"
+  bench_embedded_env embedded "Storage__MaxDocumentBytes=$max_doc"
+  server_log="$work/server-embedded.log"
+  bench_time_ready embedded
+  ready_first=$(cat "$work/ready")
+  bench_stop_server
+  bench_user_and_token
+  bench_time_ready embedded
+  ready_again=$(cat "$work/ready")
+  log "embedded: ready after ${ready_first} s (first start), ${ready_again} s (restart)"
+  store=$base tok=$token srv_pid=$server_pid
+  remotestorage_workloads embedded 8
+  bench_stop_server
+fi
+
+# --- 3. UnhostedStore on PostgreSQL + filesystem, then + S3 ---------------------------------------
+for pair in pg-fs:FileSystem pg-s3:S3; do
+  name=${pair%%:*}
+  want "$name" || continue
+  log "$name: starting UnhostedStore…"
+  server_log="$work/server-$name.log"
+  bench_start_server "$name" "${pair#*:}" "Storage__MaxDocumentBytes=$max_doc"
+  store=$base tok=$token srv_pid=$server_pid
+  remotestorage_workloads "$name" 8
+  bench_stop_server
+done
+
+# --- 4. armadietto ---------------------------------------------------------------------------------
+# armadietto's PUT rewrites the folder's whole metadata file (.~meta, JSON) under a per-user lock,
+# so 10,000 PUTs into one folder cost O(n²) (minutes). The first 100 of the 10,000-item folder go
+# over HTTP; the rest are written in armadietto's own on-disk format (bench/populate.py
+# armadietto-fill) and the listing is then checked over HTTP like everywhere else.
+armadietto_fill() { # folder URL
+  local folder=$1
+  /usr/bin/python3 bench/populate.py put "$folder" "$tok" 100 1
+  /usr/bin/python3 bench/populate.py armadietto-fill "$work/armadietto/data/be/bench/storage/bench/f10k" 10000
+}
+if want armadietto; then
+  log "armadietto: starting…"
+  mkdir -p "$work/armadietto/data"
+  port=$(free_port)
+  cat >"$work/armadietto/conf.json" <<EOF
+{
+  "allow_signup": true,
+  "storage_path": "$work/armadietto/data",
+  "cache_views": true,
+  "http": { "host": "127.0.0.1", "port": $port },
+  "logging": { "log_dir": "$work/armadietto", "stdout": [], "log_files": ["error"] },
+  "basePath": ""
+}
+EOF
+  server_log="$work/armadietto/out.log"
+  node "$armadietto_dir/node_modules/armadietto/bin/armadietto.js" -c "$work/armadietto/conf.json" >"$work/armadietto/out.log" 2>&1 &
+  srv_pid=$!
+  bench_track "$srv_pid"
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  st=$(curl -s -o /dev/null -w '%{http_code}' --data 'username=bench&email=bench@example.com&password=bench-password' "http://127.0.0.1:$port/signup")
+  [[ $st == 201 ]] || { echo "bench/run.sh: armadietto signup answered $st" >&2; cat "$work/armadietto/out.log" >&2; exit 1; }
+  location=$(curl -s -o /dev/null -w '%{redirect_url}' \
+    --data 'username=bench&password=bench-password&client_id=http://127.0.0.1&redirect_uri=http://127.0.0.1/bench&response_type=token&scope=*:rw&state=bench&allow=Allow' \
+    "http://127.0.0.1:$port/oauth")
+  tok=$(/usr/bin/python3 -c 'import sys, urllib.parse; f = urllib.parse.parse_qs(urllib.parse.urlsplit(sys.argv[1]).fragment); print(f["access_token"][0])' "$location") \
+    || { echo "bench/run.sh: armadietto gave no token (redirect: $location)" >&2; exit 1; }
+  store="http://127.0.0.1:$port/storage/bench"
+  remotestorage_workloads armadietto 1 armadietto_fill
+  kill "$srv_pid" 2>/dev/null || true
+  wait "$srv_pid" 2>/dev/null || true
+  bench_untrack "$srv_pid"
+fi
+
+# --- 5. pgbench -N: the commit-rate ceiling ---------------------------------------------------------
+if want pgbench; then
+  log "pgbench -N, $connections clients…"
+  pgurl="postgresql://postgres@127.0.0.1:$PG_PORT"
+  "$pgbin/psql" "$pgurl/postgres" -qc "CREATE DATABASE bench_pgbench" >/dev/null
+  "$pgbin/pgbench" -i -q -s 1 "$pgurl/bench_pgbench" >"$work/pgbench-init.log" 2>&1
+  if ((warmup > 0)); then
+    "$pgbin/pgbench" -N -c "$connections" -j "$threads" -T "$warmup" "$pgurl/bench_pgbench" >/dev/null 2>&1 || true
+  fi
+  "$pgbin/pgbench" -N -c "$connections" -j "$threads" -T "$duration" "$pgurl/bench_pgbench" >"$work/pgbench.log" 2>&1 \
+    || { cat "$work/pgbench.log" >&2; exit 1; }
+  pgbench_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$work/pgbench.log")
+  pgbench_lat=$(awk '/^latency average = / { print $4 }' "$work/pgbench.log")
+  log "pgbench: $pgbench_tps tps, latency average $pgbench_lat ms"
+fi
+
+# --- Report -----------------------------------------------------------------------------------------
+declare -A SERVER_NAME=(
+  [ceiling]="raw Kestrel (ceiling)"
+  [embedded]="UnhostedStore, SQLite + FS (embedded default)"
+  [pg-fs]="UnhostedStore, PostgreSQL + FS"
+  [pg-s3]="UnhostedStore, PostgreSQL + S3"
+  [armadietto]="armadietto 0.6.6 (classic)"
+)
+declare -A WORKLOAD_NAME=(
+  [get-doc]="GET 1 KB document, token"
+  [get-304-doc]="conditional GET → 304, document"
+  [get-304-folder]="conditional GET → 304, folder"
+  [get-folder-100]="GET folder, 100 items"
+  [list-10k]="GET folder, 10,000 items"
+  [list-10k-c1]="GET folder, 10,000 items, 1 connection"
+  [put-1k]="PUT 1 KB, 1,000 keys"
+)
+workloads="get-doc get-304-doc get-304-folder get-folder-100 list-10k list-10k-c1 put-1k"
+ok() { [[ ${R_ok["$1,$2"]:-0} == 1 ]]; }
+ran() { [[ -n ${R_ok["$1,$2"]:-} ]]; }
+calc() { awk "BEGIN { $1 }"; }
+num() { calc "printf \"%.${2:-0}f\", $1"; }
+ratio_x() { calc "printf \"%.1f×\", $1 / $2"; }
+ratio_pct() { calc "printf \"%.0f%%\", 100 * $1 / $2"; }
+ceiling_for() { # workload -> "rps of the ceiling" or ""
+  case $1 in
+    get-doc | get-304-doc | get-304-folder | get-folder-100) ok ceiling get-doc && echo "${R_rps[ceiling,get-doc]}" ;;
+    put-1k) [[ -n $pgbench_tps ]] && echo "$pgbench_tps" ;;
+  esac
+  return 0
+}
+cell_ratio_arm() { # server workload
+  if [[ $1 == armadietto || $1 == ceiling ]] || ! ok "$1" "$2" || ! ok armadietto "$2"; then echo "—"; return; fi
+  ratio_x "${R_rps[$1,$2]}" "${R_rps[armadietto,$2]}"
+}
+cell_ratio_ceiling() {
+  local c
+  c=$(ceiling_for "$2")
+  if [[ $1 == ceiling || -z $c ]] || ! ok "$1" "$2"; then echo "—"; return; fi
+  ratio_pct "${R_rps[$1,$2]}" "$c"
+}
+
+# Targets: each line "label|server|measured|met" (met: met, missed or not run).
+targets=()
+verdict() { case $1 in 1) echo "**met**" ;; 0) echo "**missed**" ;; *) echo "not judged" ;; esac; }
+target_vs() { # label server workload min_x_armadietto(or "") min_pct_ceiling(or "")
+  local label=$1 server=$2 wl=$3 min_x=$4 min_pct=$5 parts=() met=1 c
+  if ! ran "$server" "$wl"; then targets+=("$label|${SERVER_NAME[$server]}|not run|not run"); return; fi
+  if ! ok "$server" "$wl"; then targets+=("$label|${SERVER_NAME[$server]}|failed: ${R_err[$server,$wl]}|**missed**"); return; fi
+  if [[ -n $min_x ]]; then
+    if ok armadietto "$wl"; then
+      parts+=("$(num "${R_rps[$server,$wl]}") req/s = $(ratio_x "${R_rps[$server,$wl]}" "${R_rps[armadietto,$wl]}") armadietto (≥ ${min_x}×)")
+      calc "exit !(${R_rps[$server,$wl]} >= $min_x * ${R_rps[armadietto,$wl]})" || met=0
+    else
+      parts+=("armadietto not measured"); [[ $met == 0 ]] || met=-
+    fi
+  fi
+  if [[ -n $min_pct ]]; then
+    c=$(ceiling_for "$wl")
+    local what="raw Kestrel"
+    [[ $wl == put-1k ]] && what="pgbench -N tps"
+    if [[ -n $c ]]; then
+      parts+=("$(num "${R_rps[$server,$wl]}") req/s = $(ratio_pct "${R_rps[$server,$wl]}" "$c") of $what (≥ ${min_pct}%)")
+      calc "exit !(${R_rps[$server,$wl]} >= $min_pct / 100 * $c)" || met=0
+    else
+      parts+=("$what not measured"); [[ $met == 0 ]] || met=-
+    fi
+  fi
+  local joined
+  joined=$(printf '%s; ' "${parts[@]}")
+  targets+=("$label|${SERVER_NAME[$server]}|${joined%; }|$(verdict $met)")
+}
+for s in pg-fs embedded; do
+  target_vs "GET 1 KB document with token: ≥ 10× armadietto and ≥ 35% of raw Kestrel" "$s" get-doc 10 35
+  target_vs "conditional GET → 304, document: ≥ 40% of raw Kestrel" "$s" get-304-doc "" 40
+  target_vs "conditional GET → 304, folder: ≥ 40% of raw Kestrel" "$s" get-304-folder "" 40
+  target_vs "GET folder, 100 items: ≥ 10× armadietto" "$s" get-folder-100 10 ""
+done
+target_vs "PUT 1 KB, 1,000 keys, 32 connections: ≥ 10× armadietto and ≥ 50% of pgbench -N tps" pg-fs put-1k 10 50
+for s in pg-fs embedded; do
+  label="listing of a 10,000-item folder: p50 < 50 ms (32 connections)"
+  if ! ran "$s" list-10k; then targets+=("$label|${SERVER_NAME[$s]}|not run|not run")
+  elif ! ok "$s" list-10k; then targets+=("$label|${SERVER_NAME[$s]}|failed: ${R_err[$s,list-10k]}|**missed**")
+  else
+    m="p50 $(num "${R_p50[$s,list-10k]}" 1) ms at 32 connections"
+    ok "$s" list-10k-c1 && m+=" (p50 $(num "${R_p50[$s,list-10k-c1]}" 1) ms on 1 connection)"
+    targets+=("$label|${SERVER_NAME[$s]}|$m|$(verdict "$(calc "print (${R_p50[$s,list-10k]} < 50) ? 1 : 0")")")
+  fi
+done
+for s in pg-fs pg-s3 embedded; do
+  label="${large_mib} MiB upload: RSS growth < 64 MiB"
+  if [[ -z ${U_base[$s]:-} ]]; then targets+=("$label|${SERVER_NAME[$s]}|not run|not run"); continue; fi
+  if [[ ${U_status[$s]} != 20[01] ]]; then targets+=("$label|${SERVER_NAME[$s]}|upload answered ${U_status[$s]}|**missed**"); continue; fi
+  g=$(( (U_peak[$s] - U_base[$s]) * 1024 ))
+  targets+=("$label|${SERVER_NAME[$s]}|$(bench_mib "$g") MiB|$(verdict "$(( g < 64 * 1048576 ))")")
+done
+if [[ -n $ready_first ]]; then
+  targets+=("start to ready: < 1.5 s, first start (fresh data dir, migrations)|${SERVER_NAME[embedded]}|${ready_first} s|$(verdict "$(calc "print ($ready_first < 1.5) ? 1 : 0")")")
+  targets+=("start to ready: < 1.5 s, restart (existing data dir)|${SERVER_NAME[embedded]}|${ready_again} s|$(verdict "$(calc "print ($ready_again < 1.5) ? 1 : 0")")")
+else
+  targets+=("start to ready: < 1.5 s|${SERVER_NAME[embedded]}|not run|not run")
+fi
+
+mkdir -p bench/results
+out="bench/results/$(date +%F).md"
+cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
+arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/package.json").version' 2>/dev/null || echo "not installed")
+{
+  echo "# UnhostedStore benchmark, $(date '+%Y-%m-%d %H:%M %Z')"
+  echo
+  bench_machine
+  echo "CPU: ${cpu:-unknown}."
+  echo "Tools: $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); armadietto $arm_version on node $(node --version 2>/dev/null || echo '—'); .NET runtime $(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ { v = $2 } END { print v }'); $("$pgbin/postgres" --version)."
+  echo "Load: wrk, $connections connections, $threads threads, loopback; ${warmup} s warm-up then ${duration} s per workload (the 1-connection listing: ${c1_duration} s); the servers run one after another, never two at once."
+  echo "UnhostedStore: Release build, \`RateLimiting__Enabled=false\`, \`Logging__LogLevel__Default=Warning\`, durability settings untouched. PostgreSQL and pgbench: server defaults (fsync on, synchronous_commit on)."
+  echo "Data: user \`bench\`, module \`bench\`: a 1,024-byte JSON document, a 100-item folder, a 10,000-item folder; PUT writes 1,024-byte JSON over 1,000 keys. A workload with any unexpected status or socket error is marked failed."
+  echo "Total run time: $(( $(date +%s) - started )) s."
+  echo
+  echo "## Throughput and latency"
+  echo
+  echo "| workload | server | req/s | p50 (ms) | p99 (ms) | errors | ÷ armadietto | ÷ ceiling |"
+  echo "|---|---|---:|---:|---:|---|---:|---:|"
+  for wl in $workloads; do
+    for s in ceiling embedded pg-fs pg-s3 armadietto; do
+      ran "$s" "$wl" || continue
+      if [[ -n ${R_rps[$s,$wl]:-} ]]; then
+        echo "| ${WORKLOAD_NAME[$wl]} | ${SERVER_NAME[$s]} | $(num "${R_rps[$s,$wl]}") | $(num "${R_p50[$s,$wl]}" 2) | $(num "${R_p99[$s,$wl]}" 2) | ${R_err[$s,$wl]} | $(cell_ratio_arm "$s" "$wl") | $(cell_ratio_ceiling "$s" "$wl") |"
+      else
+        echo "| ${WORKLOAD_NAME[$wl]} | ${SERVER_NAME[$s]} | — | — | — | FAILED: ${R_err[$s,$wl]} | — | — |"
+      fi
+    done
+    if [[ $wl == put-1k && -n $pgbench_tps ]]; then
+      echo "| ${WORKLOAD_NAME[$wl]} | pgbench -N (ceiling), $connections clients | $(num "$pgbench_tps") tps | avg $pgbench_lat | — | 0 | — | — |"
+    fi
+  done
+  echo
+  echo "÷ ceiling: req/s over raw Kestrel's GET req/s (for PUT: over pgbench -N tps)."
+  if ((large_mib > 0)) && ((${#U_base[@]})); then
+    echo
+    echo "## ${large_mib} MiB upload (PUT with a known length, application/octet-stream)"
+    echo
+    echo "| server | status | RSS before (MiB) | RSS peak (MiB) | RSS growth (MiB) | MiB/s |"
+    echo "|---|---|---:|---:|---:|---:|"
+    for s in embedded pg-fs pg-s3 armadietto; do
+      [[ -n ${U_base[$s]:-} ]] || continue
+      rate="—"
+      [[ ${U_status[$s]} == 20[01] ]] && rate=$(bench_rate $((large_mib * 1048576)) "${U_secs[$s]}")
+      echo "| ${SERVER_NAME[$s]} | ${U_status[$s]} | $(bench_mib $((U_base[$s] * 1024))) | $(bench_mib $((U_peak[$s] * 1024))) | **$(bench_mib $(( (U_peak[$s] - U_base[$s]) * 1024 )))** | $rate |"
+    done
+  fi
+  if [[ -n $ready_first ]]; then
+    echo
+    echo "## Start to ready, embedded default"
+    echo
+    echo "From launching the published server (\`dotnet UnhostedStore.dll\`) until \`GET /readyz\` answers 200, polled every 10 ms: first start on a fresh data dir (creates the SQLite database, runs the migrations) **${ready_first} s**; restart on that data dir **${ready_again} s**."
+  fi
+  echo
+  echo "## Targets"
+  echo
+  echo "| target | server | measured | result |"
+  echo "|---|---|---|---|"
+  for t in "${targets[@]}"; do
+    IFS='|' read -r a b c d <<<"$t"
+    echo "| $a | $b | $c | $d |"
+  done
+} | tee "$out"
+log "results written to $out"
