@@ -49,24 +49,35 @@ public sealed partial class PostgresAuthChangeListener(
     IOptions<DatabaseOptions> options,
     ILogger<PostgresAuthChangeListener> logger) : BackgroundService
 {
-    /// <summary>With no notification for this long the connection is pinged, so a dead one is noticed.</summary>
-    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(5);
+    /// <summary>With no notification for this long the connection is pinged, so that a connection
+    /// that died silently is noticed within about <see cref="PingInterval"/> + 2 s.</summary>
+    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The listener runs on a thread of its own with Npgsql's synchronous API: a notification is
+    /// handled as soon as it arrives, never queued behind requests in the thread pool, which keeps
+    /// the window between a revocation's commit elsewhere and its effect here short (issue 6).
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Listen(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Listen(CancellationToken stoppingToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Value.PostgresConnectionString)
         {
             // A connection of its own, never handed back to a pool in an unknown state.
             Pooling = false,
             ApplicationName = "unhostedstore-auth-listener",
-            CommandTimeout = 5,
+            CommandTimeout = 2,
+            Timeout = 5,
         };
         var retry = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var connection = new NpgsqlConnection(builder.ConnectionString);
+            using var stop = stoppingToken.Register(static c => ((NpgsqlConnection)c!).Dispose(), connection);
             try
             {
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 connection.Notification += (_, e) =>
                 {
                     if (e.Payload is { Length: > 0 } id)
@@ -78,30 +89,26 @@ public sealed partial class PostgresAuthChangeListener(
                         cache.Clear();
                     }
                 };
-                await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}", connection))
+                connection.Open();
+                using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}", connection))
                 {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                    listen.ExecuteNonQuery();
                 }
 
                 // Changes committed before LISTEN are in the database, which every miss reads.
                 cache.SetLive(true);
                 LogListening(logger);
                 retry = TimeSpan.FromMilliseconds(200);
-                await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                while (true)
+                using var ping = new NpgsqlCommand("SELECT 1", connection);
+                while (!stoppingToken.IsCancellationRequested)
                 {
-                    if (!await connection.WaitAsync(PingInterval, stoppingToken))
+                    if (!connection.Wait(PingInterval))
                     {
-                        await ping.ExecuteScalarAsync(stoppingToken);
+                        ping.ExecuteScalar();
                     }
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 var wasLive = cache.IsLive;
                 cache.SetLive(false);
@@ -110,16 +117,16 @@ public sealed partial class PostgresAuthChangeListener(
                     LogLost(logger, e);
                 }
 
-                try
-                {
-                    await Task.Delay(retry, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
+                stoppingToken.WaitHandle.WaitOne(retry);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down: the registration above closed the connection under Wait.
+            }
+            finally
+            {
+                connection.Dispose();
             }
         }
 

@@ -60,7 +60,6 @@ public static class OAuthServices
                 o.RemoveEventHandler(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor);
                 o.AddEventHandler(OriginClientHandler.Descriptor);
                 o.AddEventHandler(TokenRequestOriginHandler.Descriptor);
-                o.AddEventHandler(ReplayedCodeCacheHandler.Descriptor);
 
                 o.UseReferenceAccessTokens();
                 o.DisableAccessTokenEncryption();

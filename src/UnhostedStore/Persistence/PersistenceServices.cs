@@ -12,15 +12,31 @@ public static class PersistenceServices
     {
         if (options.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContextPool<StorageDbContext, PostgresStorageDbContext>(o => ConfigurePostgres(o, options.PostgresConnectionString!));
+            services.AddDbContextPool<StorageDbContext, PostgresStorageDbContext>((sp, o) =>
+            {
+                ConfigurePostgres(o, options.PostgresConnectionString!);
+                AddAuthChangeInterceptor(sp, o);
+            });
         }
         else
         {
             Directory.CreateDirectory(Path.GetFullPath(options.DataDirectory));
-            services.AddDbContextPool<StorageDbContext, SqliteStorageDbContext>(o => ConfigureSqlite(o, options.SqlitePath));
+            services.AddDbContextPool<StorageDbContext, SqliteStorageDbContext>((sp, o) =>
+            {
+                ConfigureSqlite(o, options.SqlitePath);
+                AddAuthChangeInterceptor(sp, o);
+            });
         }
 
         return services;
+    }
+
+    private static void AddAuthChangeInterceptor(IServiceProvider services, DbContextOptionsBuilder builder)
+    {
+        if (services.GetService<Authorization.ValidatedTokenCache>() is { } cache)
+        {
+            builder.AddInterceptors(new Authorization.AuthChangeInterceptor(cache));
+        }
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
