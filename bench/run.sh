@@ -22,7 +22,7 @@
 #
 # Environment (all optional):
 #   BENCH_DURATION   seconds per measured workload (default 15); pgbench runs as long
-#   BENCH_WARMUP     seconds of unmeasured load before each workload (default 3)
+#   BENCH_WARMUP     seconds of unmeasured load before each workload (default 5; tiered JIT needs it)
 #   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
 #   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench" to run (default: all)
 #
@@ -35,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=${BENCH_DURATION:-15}
-warmup=${BENCH_WARMUP:-3}
+warmup=${BENCH_WARMUP:-5}
 large_mib=${BENCH_LARGE_MIB:-1024}
 servers=" ${BENCH_SERVERS:-ceiling embedded pg-fs pg-s3 armadietto pgbench} "
 connections=32

@@ -62,6 +62,7 @@ public static class AppHost
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<StorageService>();
         services.AddSingleton<UserWriteQueues>();
+        services.AddSingleton<FolderListingCache>();
         services.AddSingleton<StorageAuthenticator>();
         services.AddTokenCache(database);
         services.AddHostedService<MigrationHostedService>();

@@ -20,6 +20,10 @@ public sealed class StorageOptions
     /// <summary><c>Storage:InlineMaxBytes</c>: documents up to this size are kept in the metadata
     /// database instead of the blob store; 0 turns inlining off.</summary>
     public int InlineMaxBytes { get; set; } = 16384;
+
+    /// <summary><c>Storage:ListingCacheBytes</c>: memory for serialized folder listings, reused
+    /// while the folder's version is unchanged (<see cref="Storage.FolderListingCache"/>); 0 turns it off.</summary>
+    public long ListingCacheBytes { get; set; } = 64L * 1024 * 1024;
 }
 
 public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
@@ -29,6 +33,7 @@ public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
         RuleFor(o => o.MaxDocumentBytes).GreaterThan(0).WithName("Storage:MaxDocumentBytes");
         RuleFor(o => o.DefaultQuotaBytes).GreaterThanOrEqualTo(0).WithName("Storage:DefaultQuotaBytes");
         RuleFor(o => o.InlineMaxBytes).InclusiveBetween(0, 1024 * 1024).WithName("Storage:InlineMaxBytes");
+        RuleFor(o => o.ListingCacheBytes).GreaterThanOrEqualTo(0).WithName("Storage:ListingCacheBytes");
         RuleFor(o => o.MaxUrlBytes).InclusiveBetween(256, 60 * 1024).WithName("Storage:MaxUrlBytes");
     }
 }

@@ -18,6 +18,7 @@ public sealed partial class StorageService(
     StorageDbContext db,
     IBlobStore blobs,
     UserWriteQueues writeQueues,
+    FolderListingCache listings,
     IOptions<StorageOptions> options,
     TimeProvider clock,
     ILogger<StorageService> logger)
@@ -110,17 +111,19 @@ public sealed partial class StorageService(
     public async Task<StorageOutcome> GetFolderAsync(
         string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
     {
-        // One indexed query: the folder's own row and its direct children. remotestorage.js polls
-        // with one If-None-Match tag; when that is the folder's version, only its row comes back.
+        // One indexed query: the folder's own row and its direct children. When the folder's
+        // version is the one If-None-Match names (remotestorage.js polls with one tag) or the one
+        // a cached listing is of, only its own row comes back.
         var notIf = conditions.IfNoneMatch?.SingleOpaque ?? string.Empty;
+        var cached = listings.Find(owner, path.Value);
         var rows = new List<ListingRow>();
-        var listing = db switch
+        var query = db switch
         {
-            PostgresStorageDbContext pg => Compiled<PostgresStorageDbContext>.ListFolder(pg, owner, path.Value, notIf),
-            SqliteStorageDbContext sqlite => Compiled<SqliteStorageDbContext>.ListFolder(sqlite, owner, path.Value, notIf),
+            PostgresStorageDbContext pg => Compiled<PostgresStorageDbContext>.ListFolder(pg, owner, path.Value, notIf, cached?.ETag ?? string.Empty),
+            SqliteStorageDbContext sqlite => Compiled<SqliteStorageDbContext>.ListFolder(sqlite, owner, path.Value, notIf, cached?.ETag ?? string.Empty),
             _ => throw new InvalidOperationException("unknown database provider"),
         };
-        await foreach (var row in listing.WithCancellation(ct))
+        await foreach (var row in query.WithCancellation(ct))
         {
             rows.Add(row);
         }
@@ -140,9 +143,20 @@ public sealed partial class StorageService(
             return new StorageOutcome.NotModified(etag, false);
         }
 
+        if (self is not null && cached is not null && string.Equals(cached.ETag, self.ETag, StringComparison.Ordinal))
+        {
+            return new StorageOutcome.FolderListed(etag, cached.Body);
+        }
+
         var children = rows.Where(r => r.Path != path.Value).ToList();
         children.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return new StorageOutcome.FolderListed(etag, SerializeListing(path, children));
+        var body = SerializeListing(path, children);
+        if (self is not null)
+        {
+            listings.Store(owner, path.Value, self.ETag, body);
+        }
+
+        return new StorageOutcome.FolderListed(etag, body);
     }
 
     private static ReadOnlyMemory<byte> SerializeListing(StoragePath folder, List<ListingRow> children)
@@ -680,13 +694,18 @@ public sealed partial class StorageService(
                     .FirstOrDefault());
 
         /// <summary>A folder's own row and its direct children; only its own row when its stored
-        /// version is <c>notIfVersion</c> (a conditional GET that will be a 304 reads one row, not the listing).</summary>
-        public static readonly Func<TContext, string, string, string, IAsyncEnumerable<ListingRow>> ListFolder =
-            EF.CompileAsyncQuery((TContext db, string owner, string path, string notIfVersion) =>
+        /// version is <c>notIfVersion</c> or <c>orVersion</c> (a conditional GET that will be a
+        /// 304, or a listing cached for that version, reads one row, not the children).</summary>
+        public static readonly Func<TContext, string, string, string, string, IAsyncEnumerable<ListingRow>> ListFolder =
+            EF.CompileAsyncQuery((TContext db, string owner, string path, string notIfVersion, string orVersion) =>
                 db.Nodes.AsNoTracking()
-                    .Where(n => n.Owner == owner
-                        && (n.Path == path
-                            || (n.ParentPath == path && !db.Nodes.Any(f => f.Owner == owner && f.Path == path && f.ETag == notIfVersion))))
+                    .Where(n => n.Owner == owner && n.Path == path)
+
+                    // UNION ALL rather than OR: each half is then one index probe (primary key,
+                    // and (Owner, ParentPath)); SQLite scanned the user's rows for the OR.
+                    .Concat(db.Nodes.AsNoTracking()
+                        .Where(n => n.Owner == owner && n.ParentPath == path
+                            && !db.Nodes.Any(f => f.Owner == owner && f.Path == path && (f.ETag == notIfVersion || f.ETag == orVersion))))
                     .Select(n => new ListingRow(n.Path, n.IsFolder, n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc)));
     }
 
