@@ -34,17 +34,39 @@ public sealed class FolderListingCache(IOptions<StorageOptions> options)
     public void Store(string owner, string path, string etag, ReadOnlyMemory<byte> body)
     {
         var budget = options.Value.ListingCacheBytes;
-        if (body.Length > budget / 4)
+        var key = (owner, path);
+        if (budget <= 0 || body.Length > budget / 4)
         {
+            // Too large to keep: an older listing of this folder can never be served again.
+            if (_entries.TryRemove(key, out var stale))
+            {
+                Interlocked.Add(ref _bytes, -stale.Body.Length);
+            }
+
             return;
         }
 
         var entry = new Entry(etag, body) { LastUsed = Environment.TickCount64 };
-        var key = (owner, path);
-        _entries.AddOrUpdate(
-            key,
-            _ => { Interlocked.Add(ref _bytes, body.Length); return entry; },
-            (_, old) => { Interlocked.Add(ref _bytes, body.Length - old.Body.Length); return entry; });
+
+        // Not AddOrUpdate: it may run its factories more than once under contention, which
+        // would count a body twice. Each successful change here counts exactly once.
+        while (true)
+        {
+            if (_entries.TryGetValue(key, out var old))
+            {
+                if (_entries.TryUpdate(key, entry, old))
+                {
+                    Interlocked.Add(ref _bytes, body.Length - old.Body.Length);
+                    break;
+                }
+            }
+            else if (_entries.TryAdd(key, entry))
+            {
+                Interlocked.Add(ref _bytes, body.Length);
+                break;
+            }
+        }
+
         if (Bytes > budget)
         {
             Trim(budget * 3 / 4);
