@@ -112,7 +112,7 @@ fi
 declare -A R_rps R_p50 R_p99 R_err R_ok
 declare -A U_base U_peak U_secs U_status
 ready_first="" ready_again=""
-pgbench_tps="" pgbench_lat=""
+pgbench_tps="" pgbench_lat="" pgbench_s_tps="" pgbench_s_lat=""
 
 record_failure() { # server workload message
   R_ok["$1,$2"]=0
@@ -370,6 +370,14 @@ if want pgbench; then
   pgbench_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$work/pgbench.log")
   pgbench_lat=$(awk '/^latency average = / { print $4 }' "$work/pgbench.log")
   log "pgbench: $pgbench_tps tps, latency average $pgbench_lat ms"
+
+  # The read ceiling: one prepared primary-key SELECT per transaction, what a GET needs at the
+  # least on PostgreSQL. Shown beside the GETs as evidence of what bounds them, not as a target.
+  "$pgbin/pgbench" -S -M prepared -c "$connections" -j "$threads" -T "$duration" "$pgurl/bench_pgbench" >"$work/pgbench-s.log" 2>&1 \
+    || { cat "$work/pgbench-s.log" >&2; exit 1; }
+  pgbench_s_tps=$(awk '/^tps = / { printf "%.1f", $3 }' "$work/pgbench-s.log")
+  pgbench_s_lat=$(awk '/^latency average = / { print $4 }' "$work/pgbench-s.log")
+  log "pgbench -S: $pgbench_s_tps tps, latency average $pgbench_s_lat ms"
 fi
 
 # --- Report -----------------------------------------------------------------------------------------
@@ -503,6 +511,9 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
         echo "| ${WORKLOAD_NAME[$wl]} | ${SERVER_NAME[$s]} | — | — | — | FAILED: ${R_err[$s,$wl]} | — | — |"
       fi
     done
+    if [[ $wl == get-doc && -n $pgbench_s_tps ]]; then
+      echo "| ${WORKLOAD_NAME[$wl]} | pgbench -S -M prepared (PostgreSQL read ceiling, no HTTP), $connections clients | $(num "$pgbench_s_tps") tps | avg $pgbench_s_lat | — | 0 | — | — |"
+    fi
     if [[ $wl == put-1k && -n $pgbench_tps ]]; then
       echo "| ${WORKLOAD_NAME[$wl]} | pgbench -N (ceiling), $connections clients | $(num "$pgbench_tps") tps | avg $pgbench_lat | — | 0 | — | — |"
     fi
