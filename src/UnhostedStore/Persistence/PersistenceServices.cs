@@ -28,6 +28,7 @@ public static class PersistenceServices
             });
         }
 
+        services.AddSingleton(_ => HotReads.Create(options));
         return services;
     }
 
@@ -70,8 +71,10 @@ public static class PersistenceServices
         return builder.ConnectionString;
     }
 
+    internal static string SqliteConnectionString(string path) => $"Data Source={path};Default Timeout=30";
+
     internal static void ConfigureSqlite(DbContextOptionsBuilder builder, string path) =>
-        builder.UseSqlite($"Data Source={path};Default Timeout=30")
+        builder.UseSqlite(SqliteConnectionString(path))
             .AddInterceptors(SqliteDurability.Instance, Telemetry.DatabaseMetricsInterceptor.Instance);
 
     /// <summary>An arbitrary, fixed key of the PostgreSQL advisory lock migrations hold.</summary>

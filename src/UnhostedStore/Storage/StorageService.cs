@@ -19,6 +19,7 @@ public sealed partial class StorageService(
     IBlobStore blobs,
     UserWriteQueues writeQueues,
     FolderListingCache listings,
+    HotReads reads,
     IOptions<StorageOptions> options,
     TimeProvider clock,
     ILogger<StorageService> logger)
@@ -63,12 +64,7 @@ public sealed partial class StorageService(
     private async Task<StorageOutcome> ReadDocumentAsync(
         string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, CancellationToken ct)
     {
-        var node = db switch
-        {
-            PostgresStorageDbContext pg => await Compiled<PostgresStorageDbContext>.FindDocument(pg, owner, path.Value, ct),
-            SqliteStorageDbContext sqlite => await Compiled<SqliteStorageDbContext>.FindDocument(sqlite, owner, path.Value, ct),
-            _ => throw new InvalidOperationException("unknown database provider"),
-        };
+        var node = await reads.FindDocumentAsync(owner, path.Value, ct);
 
         var isPublic = path.IsUnderPublic;
         if (node is null)
@@ -116,17 +112,7 @@ public sealed partial class StorageService(
         // a cached listing is of, only its own row comes back.
         var notIf = conditions.IfNoneMatch?.SingleOpaque ?? string.Empty;
         var cached = listings.Find(owner, path.Value);
-        var rows = new List<ListingRow>();
-        var query = db switch
-        {
-            PostgresStorageDbContext pg => Compiled<PostgresStorageDbContext>.ListFolder(pg, owner, path.Value, notIf, cached?.ETag ?? string.Empty),
-            SqliteStorageDbContext sqlite => Compiled<SqliteStorageDbContext>.ListFolder(sqlite, owner, path.Value, notIf, cached?.ETag ?? string.Empty),
-            _ => throw new InvalidOperationException("unknown database provider"),
-        };
-        await foreach (var row in query.WithCancellation(ct))
-        {
-            rows.Add(row);
-        }
+        var rows = await reads.ListFolderAsync(owner, path.Value, notIf, cached?.ETag ?? string.Empty, ct);
 
         var self = rows.Find(r => r.Path == path.Value);
 
@@ -678,40 +664,6 @@ public sealed partial class StorageService(
         }
     }
 
-    /// <summary>
-    /// The two hottest reads, compiled once: no LINQ tree to build and look up per request
-    /// (issue 6). One set per provider: a compiled query keeps the SQL of the first context it
-    /// ran on, and the tests run both providers in one process.
-    /// </summary>
-    private static class Compiled<TContext>
-        where TContext : StorageDbContext
-    {
-        public static readonly Func<TContext, string, string, CancellationToken, Task<DocumentRow?>> FindDocument =
-            EF.CompileAsyncQuery((TContext db, string owner, string path, CancellationToken ct) =>
-                db.Nodes.AsNoTracking()
-                    .Where(n => n.Owner == owner && n.Path == path)
-                    .Select(n => new DocumentRow(n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc, n.BlobKey, n.InlineContent))
-                    .FirstOrDefault());
-
-        /// <summary>A folder's own row and its direct children; only its own row when its stored
-        /// version is <c>notIfVersion</c> or <c>orVersion</c> (a conditional GET that will be a
-        /// 304, or a listing cached for that version, reads one row, not the children).</summary>
-        public static readonly Func<TContext, string, string, string, string, IAsyncEnumerable<ListingRow>> ListFolder =
-            EF.CompileAsyncQuery((TContext db, string owner, string path, string notIfVersion, string orVersion) =>
-                db.Nodes.AsNoTracking()
-                    .Where(n => n.Owner == owner && n.Path == path)
-
-                    // UNION ALL rather than OR: each half is then one index probe (primary key,
-                    // and (Owner, ParentPath)); SQLite scanned the user's rows for the OR.
-                    .Concat(db.Nodes.AsNoTracking()
-                        .Where(n => n.Owner == owner && n.ParentPath == path
-                            && !db.Nodes.Any(f => f.Owner == owner && f.Path == path && (f.ETag == notIfVersion || f.ETag == orVersion))))
-                    .Select(n => new ListingRow(n.Path, n.IsFolder, n.ETag, n.ContentType, n.ContentLength, n.LastModifiedUtc)));
-    }
-
-    private sealed record DocumentRow(string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc, string? BlobKey, byte[]? InlineContent);
-
-    private sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload for {Owner} ended before its body was complete; nothing stored")]
     private static partial void LogUploadAborted(ILogger logger, string owner);

@@ -1,0 +1,109 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using UnhostedStore.Hosting;
+
+namespace UnhostedStore.Persistence;
+
+/// <summary>A document's current version as <see cref="HotReads.FindDocumentAsync"/> reads it.</summary>
+public sealed record DocumentRow(string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc, string? BlobKey, byte[]? InlineContent);
+
+/// <summary>A folder's own row or one of its children, as <see cref="HotReads.ListFolderAsync"/> reads them.</summary>
+public sealed record ListingRow(string Path, bool IsFolder, string ETag, string? ContentType, long ContentLength, DateTime LastModifiedUtc);
+
+/// <summary>
+/// The two reads almost every storage request makes, in plain ADO.NET on the provider's own
+/// data source rather than through EF Core (issue 6: the query pipeline, interceptors and
+/// materializer cost more than the database round trip's client side). One SQL text serves both
+/// providers; on PostgreSQL the statements are prepared on each connection (auto-prepare,
+/// <see cref="PersistenceServices.WithAutoPrepare"/>). Writes stay in EF Core.
+/// </summary>
+public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
+{
+    private const string DocumentSql = """
+        SELECT "ETag", "ContentType", "ContentLength", "LastModifiedUtc", "BlobKey", "InlineContent"
+        FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path
+        """;
+
+    // UNION ALL rather than OR: each half is one index probe (primary key; (Owner, ParentPath)).
+    // The children are left out when the folder's version is one the caller already has (the
+    // If-None-Match tag of a conditional GET, or the version of a cached listing).
+    private const string FolderSql = """
+        SELECT "Path", "IsFolder", "ETag", "ContentType", "ContentLength", "LastModifiedUtc"
+        FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path
+        UNION ALL
+        SELECT "Path", "IsFolder", "ETag", "ContentType", "ContentLength", "LastModifiedUtc"
+        FROM "StorageNodes" WHERE "Owner" = @owner AND "ParentPath" = @path
+          AND NOT EXISTS (SELECT 1 FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path AND ("ETag" = @known1 OR "ETag" = @known2))
+        """;
+
+    public static HotReads Create(DatabaseOptions options) => new(options.Provider == DatabaseProvider.Postgres
+        ? NpgsqlDataSource.Create(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!))
+        : SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)));
+
+    public async Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var command = dataSource.CreateCommand(DocumentSql);
+        Add(command, "owner", owner);
+        Add(command, "path", path);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);
+        DocumentRow? row = null;
+        if (await reader.ReadAsync(ct))
+        {
+            row = new DocumentRow(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt64(2),
+                Utc(reader.GetDateTime(3)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5));
+        }
+
+        Telemetry.StoreMetrics.RecordDatabase(Stopwatch.GetElapsedTime(started));
+        return row;
+    }
+
+    public async Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var command = dataSource.CreateCommand(FolderSql);
+        Add(command, "owner", owner);
+        Add(command, "path", path);
+        Add(command, "known1", known1);
+        Add(command, "known2", known2);
+        var rows = new List<ListingRow>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add(new ListingRow(
+                    reader.GetString(0),
+                    reader.GetBoolean(1),
+                    reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetInt64(4),
+                    Utc(reader.GetDateTime(5))));
+            }
+        }
+
+        Telemetry.StoreMetrics.RecordDatabase(Stopwatch.GetElapsedTime(started));
+        return rows;
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    private static void Add(DbCommand command, string name, string value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    // Both providers store UTC (timestamptz; ISO text on SQLite), read back as a DateTime whose
+    // kind may be unspecified.
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+}
