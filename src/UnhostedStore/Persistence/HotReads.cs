@@ -40,8 +40,23 @@ public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
         """;
 
     public static HotReads Create(DatabaseOptions options) => new(options.Provider == DatabaseProvider.Postgres
-        ? NpgsqlDataSource.Create(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!))
+        ? NpgsqlDataSource.Create(GenericPlans(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!)))
         : SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)));
+
+    /// <summary>
+    /// These connections (a pool of their own) run only the two statements above, whose generic
+    /// plans are right for every parameter: primary-key probes, and an index range for the
+    /// children. PostgreSQL's default would keep re-planning the folder statement on every
+    /// execution, because the generic estimate for "children of some folder" is the average
+    /// folder, which exceeds the custom estimate for a small one (measured: 73 µs of database CPU
+    /// per conditional folder GET with a 10,000-item folder beside it, and p99 above 140 ms).
+    /// </summary>
+    private static string GenericPlans(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = (builder.Options is { Length: > 0 } o ? o + " " : string.Empty) + "-c plan_cache_mode=force_generic_plan";
+        return builder.ConnectionString;
+    }
 
     public async Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct)
     {
