@@ -20,7 +20,6 @@ public sealed class Grants(
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens,
     IServiceScopeFactory scopeFactory,
-    ValidatedTokenCache tokenCache,
     TimeProvider clock)
 {
     /// <summary>"Until revoked" still needs a token lifetime: ten years.</summary>
@@ -153,8 +152,8 @@ public sealed class Grants(
         var revoked = await authorizations.RevokeAsync(user, applicationId, status: null, type: null, ct);
         await tokens.RevokeAsync(user, applicationId, status: null, type: null, ct);
 
-        // The database triggers tell every instance too; this makes it synchronous here.
-        tokenCache.Clear();
+        // This process's validated-token cache forgets them at commit (AuthChangeInterceptor);
+        // other processes learn it from the database triggers.
         return (int)revoked;
     }
 
@@ -169,7 +168,6 @@ public sealed class Grants(
 
         await authorizations.TryRevokeAsync(authorization, ct);
         await tokens.RevokeByAuthorizationIdAsync(authorizationId, ct);
-        tokenCache.Invalidate(authorizationId);
         return true;
     }
 

@@ -28,7 +28,6 @@ public sealed partial class StorageService(
 
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = false, SkipValidation = true };
 
-
     public async Task<StorageOutcome> GetDocumentAsync(
         string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct)
     {

@@ -60,6 +60,9 @@ public abstract class TokenRevocationTests(ServerFixture server, ITestOutputHelp
             Assert.True(await scope.ServiceProvider.GetRequiredService<Grants>().RevokeByIdAsync(user, grant.AuthorizationId!, CancellationToken.None));
         }
 
+        // Gone from the cache when the revocation returns, without waiting for any notification.
+        Assert.False(Cache.TryGet(TokenKey.Of(token), out _));
+
         using var response = await SendAsync(HttpMethod.Get, user, "notes/a", token);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("error=\"invalid_token\"", Assert.Single(response.Headers.GetValues("WWW-Authenticate")), StringComparison.Ordinal);
@@ -76,6 +79,8 @@ public abstract class TokenRevocationTests(ServerFixture server, ITestOutputHelp
             var revoked = await scope.ServiceProvider.GetRequiredService<Grants>().RevokeAsync(user, TestTokens.Origin, CancellationToken.None);
             Assert.Equal(1, revoked);
         }
+
+        Assert.False(Cache.TryGet(TokenKey.Of(token), out _));
 
         using (var put = await SendAsync(HttpMethod.Put, user, "notes/after-revoke", token, "must not be stored"))
         {
