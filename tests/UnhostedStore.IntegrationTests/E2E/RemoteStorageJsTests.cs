@@ -241,7 +241,7 @@ public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture 
         await page.EvaluateAsync("a => { setTimeout(() => app.connect(a), 0); }", address);
         if (expectLogin)
         {
-            await page.WaitForURLAsync(url => url.StartsWith(new Uri(server.BaseAddress, "/login").ToString(), StringComparison.Ordinal));
+            await WaitForPageAsync(page, "/login", "#login");
             await page.FillAsync("#UserName", user);
             await page.FillAsync("#Password", Password);
             await page.ClickAsync("#login");
@@ -251,9 +251,28 @@ public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture 
         await WaitConnectedAsync(page);
     }
 
+    /// <summary>
+    /// Waits until the page is at one of the server's pages and shows <paramref name="selector"/>.
+    /// Not WaitForURLAsync: when the app navigates by script (reconnect), the navigation can commit
+    /// between its URL check and its listening for the load event, and it then waits for a load
+    /// that already happened (seen as a 90 s timeout on a consent page that had loaded).
+    /// </summary>
+    private async Task WaitForPageAsync(IPage page, string path, string selector)
+    {
+        var prefix = new Uri(server.BaseAddress, path).ToString();
+        var deadline = DateTime.UtcNow.AddMilliseconds(Timeout);
+        while (!page.Url.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the browser did not reach {prefix}; it is at {page.Url}");
+            await Task.Delay(20);
+        }
+
+        await page.Locator(selector).WaitForAsync(new() { Timeout = Timeout });
+    }
+
     private async Task AllowOnConsentPageAsync(IPage page)
     {
-        await page.WaitForURLAsync(url => url.StartsWith(new Uri(server.BaseAddress, "/oauth/authorize").ToString(), StringComparison.Ordinal));
+        await WaitForPageAsync(page, "/oauth/authorize", "#allow");
         Assert.Equal(browser.App.Origin.ToString().TrimEnd('/'), await page.TextContentAsync("#app-origin"));
         Assert.Contains("notes", await page.TextContentAsync("#scopes"), StringComparison.Ordinal);
         await page.ClickAsync("#allow");
