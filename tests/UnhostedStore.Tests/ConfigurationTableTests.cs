@@ -1,6 +1,12 @@
 using System.Reflection;
+using UnhostedStore.AbuseLimits;
+using UnhostedStore.Accounts;
 using UnhostedStore.Blobs;
 using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
+using UnhostedStore.Persistence;
+using UnhostedStore.Storage;
+using UnhostedStore.Telemetry;
 
 namespace UnhostedStore.Tests;
 
@@ -42,6 +48,7 @@ public class ConfigurationTableTests
         foreach (var (type, section) in new (Type, string)[]
         {
             (typeof(StorageOptions), StorageOptions.Section),
+            (typeof(QuotaOptions), QuotaOptions.Section),
             (typeof(RateLimitOptions), RateLimitOptions.Section),
             (typeof(HostingOptions), HostingOptions.Section),
             (typeof(AccountOptions), AccountOptions.Section),

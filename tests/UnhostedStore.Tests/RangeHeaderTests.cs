@@ -1,3 +1,4 @@
+using UnhostedStore.Blobs;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Tests;
@@ -47,7 +48,7 @@ public class RangeHeaderTests
     [Fact]
     public void Content_range_names_first_last_and_total()
     {
-        Assert.Equal("bytes 2-5/10", new ByteRange(2, 4).ContentRange(10));
+        Assert.Equal("bytes 2-5/10", RangeHeader.ContentRange(new ByteRange(2, 4), 10));
     }
 
     [Theory]

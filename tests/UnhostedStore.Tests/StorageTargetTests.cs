@@ -80,8 +80,8 @@ public class StorageTargetTests
     [Fact]
     public void Parse_rejects_a_user_name_longer_than_the_limit()
     {
-        Assert.Equal("/x", Ok($"/storage/{new string('u', StorageTarget.MaxUserLength)}/x").Path!.Value);
-        AssertBadRequest($"/storage/{new string('u', StorageTarget.MaxUserLength + 1)}/x");
+        Assert.Equal("/x", Ok($"/storage/{new string('u', UnhostedStore.Accounts.UserName.MaxLength)}/x").Path!.Value);
+        AssertBadRequest($"/storage/{new string('u', UnhostedStore.Accounts.UserName.MaxLength + 1)}/x");
     }
 
     [Theory]

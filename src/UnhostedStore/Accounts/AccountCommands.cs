@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts;
 
@@ -7,7 +8,7 @@ public static class AccountCommands
 {
     public static async Task<IdentityResult> CreateAsync(UserManager<UserAccount> users, TimeProvider clock, string userName, string? password, bool isAdmin)
     {
-        if (!UserNames.IsValid(userName))
+        if (!UserName.IsValidAccountName(userName))
         {
             return IdentityResult.Failed(new IdentityError
             {

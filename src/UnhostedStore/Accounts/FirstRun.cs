@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts;
 

@@ -1,7 +1,8 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using UnhostedStore.Hosting;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Authorization;
 
@@ -17,6 +18,13 @@ namespace UnhostedStore.Authorization;
 /// new value empties the cache.</item>
 /// </list>
 /// </summary>
+public interface IAuthChangeFeed
+{
+    /// <summary>Brings the cache up to date with the changes the feed has seen, and says whether
+    /// the cache may be used now; when it says no, the token is checked against the database.</summary>
+    bool Refresh();
+}
+
 public static class AuthChangeFeeds
 {
     public const string PostgresChannel = "unhostedstore_auth";
@@ -24,9 +32,17 @@ public static class AuthChangeFeeds
     public static IServiceCollection AddTokenCache(this IServiceCollection services, DatabaseOptions database)
     {
         services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<StorageAuthenticator>();
+
+        // This process's own token and grant changes empty the cache at commit.
+        services.AddSingleton<IInterceptor>(sp => new AuthChangeInterceptor(sp.GetRequiredService<ValidatedTokenCache>()));
+
+        // The feed is chosen once, here: PostgreSQL pushes changes, SQLite is asked before each lookup.
         if (database.Provider == DatabaseProvider.Postgres)
         {
-            services.AddHostedService<PostgresAuthChangeListener>();
+            services.AddSingleton<PostgresAuthChangeListener>();
+            services.AddSingleton<IAuthChangeFeed>(sp => sp.GetRequiredService<PostgresAuthChangeListener>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresAuthChangeListener>());
         }
         else
         {
@@ -34,6 +50,7 @@ public static class AuthChangeFeeds
                 sp.GetRequiredService<ValidatedTokenCache>(),
                 sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqlitePath,
                 sp.GetRequiredService<ILogger<SqliteAuthEpoch>>()));
+            services.AddSingleton<IAuthChangeFeed>(sp => sp.GetRequiredService<SqliteAuthEpoch>());
         }
 
         return services;
@@ -47,8 +64,12 @@ public static class AuthChangeFeeds
 public sealed partial class PostgresAuthChangeListener(
     ValidatedTokenCache cache,
     IOptions<DatabaseOptions> options,
-    ILogger<PostgresAuthChangeListener> logger) : BackgroundService
+    ILogger<PostgresAuthChangeListener> logger) : BackgroundService, IAuthChangeFeed
 {
+    /// <summary>Changes arrive by notification, so there is nothing to ask; the cache is off
+    /// (<see cref="ValidatedTokenCache.IsLive"/>) while the connection is down.</summary>
+    public bool Refresh() => true;
+
     /// <summary>With no notification for this long the connection is pinged, so that a connection
     /// that died silently is noticed within about <see cref="PingInterval"/> + 2 s.</summary>
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(1);
@@ -144,7 +165,7 @@ public sealed partial class PostgresAuthChangeListener(
 /// The SQLite feed: the <c>AuthEpoch</c> counter, read before every cache lookup. Another
 /// process (the CLI) may revoke, so an in-process signal alone would not do.
 /// </summary>
-public sealed partial class SqliteAuthEpoch(ValidatedTokenCache cache, string databasePath, ILogger<SqliteAuthEpoch> logger) : IDisposable
+public sealed partial class SqliteAuthEpoch(ValidatedTokenCache cache, string databasePath, ILogger<SqliteAuthEpoch> logger) : IAuthChangeFeed, IDisposable
 {
     private readonly Lock _lock = new();
     private SqliteConnection? _connection;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using UnhostedStore.Accounts;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Authorization;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using UnhostedStore.Accounts;
-using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -28,11 +28,6 @@ public static class OAuthServices
         var hosting = new HostingOptions();
         configuration.GetSection(HostingOptions.Section).Bind(hosting);
         var requireHttps = configuration.GetValue("OAuth:RequireHttps", false);
-
-        // Cookie and antiforgery keys in the database: every instance reads the same key ring.
-        services.AddDataProtection()
-            .SetApplicationName("UnhostedStore")
-            .PersistKeysToDbContext<StorageDbContext>();
 
         // OAuth keys from the database too, read when OpenIddict's options are first built.
         services.AddSingleton<ServerKeyStore>();
@@ -88,47 +83,13 @@ public static class OAuthServices
                 o.AddEventHandler(GrantUsageHandler.Descriptor);
             });
 
-        services.AddIdentity<UserAccount, IdentityRole>(o =>
-            {
-                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
-                o.User.RequireUniqueEmail = false;
-                o.Password.RequiredLength = 10;
-                o.Password.RequireDigit = false;
-                o.Password.RequireLowercase = false;
-                o.Password.RequireUppercase = false;
-                o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.AllowedForNewUsers = true;
-                o.SignIn.RequireConfirmedAccount = false;
-            })
-            .AddEntityFrameworkStores<StorageDbContext>()
-            .AddDefaultTokenProviders();
-        services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<AccountOptions>>((o, accounts) =>
-        {
-            o.Lockout.MaxFailedAccessAttempts = accounts.Value.LockoutAttempts;
-            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(accounts.Value.LockoutMinutes);
-        });
-        services.ConfigureApplicationCookie(o =>
-        {
-            o.LoginPath = "/login";
-            o.LogoutPath = "/logout";
-            o.AccessDeniedPath = "/login";
-            o.Cookie.Name = "unhostedstore";
-            o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Lax;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.ExpireTimeSpan = TimeSpan.FromDays(14);
-            o.SlidingExpiration = true;
-        });
-
         services.AddCors(o => o.AddPolicy(TokenCorsPolicy, p => p.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
         services.AddScoped<Grants>();
         services.AddSingleton<GrantUsageTracker>();
         services.AddHostedService<GrantUsageFlusher>();
-        services.AddScoped<Invites>();
         services.AddSingleton<InProcessPipeline>();
         services.AddScoped<OperatorTokens>();
         return services;
     }
 
-    public static string StorageScheme => OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
 }

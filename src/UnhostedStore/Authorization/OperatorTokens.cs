@@ -69,7 +69,7 @@ public sealed class OperatorTokens(Grants grants, InProcessPipeline pipeline, IS
             Body = new MemoryStream(bytes),
         };
         // With split hosts the token endpoint answers only on the account host (HostSplitMiddleware).
-        var hosting = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.HostingOptions>>().Value;
+        var hosting = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Origins.HostingOptions>>().Value;
         request.Headers.Host = hosting.SplitHosts ? hosting.AccountHost : "operator.invalid";
         request.Headers.ContentType = "application/x-www-form-urlencoded";
         request.Headers.ContentLength = bytes.Length;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using UnhostedStore.Hosting;
+
+using UnhostedStore.Configuration;
 
 namespace UnhostedStore.Blobs;
 
@@ -18,7 +19,7 @@ public static class BlobServices
                 sp.GetRequiredService<IOptions<BlobOptions>>().Value.S3,
                 Path.Combine(root, "tmp", "spool"),
                 sp.GetRequiredService<ILogger<S3BlobStore>>()));
-            services.AddSingleton<IBlobStore>(sp => new Telemetry.MeteredBlobStore(sp.GetRequiredService<S3BlobStore>()));
+            services.AddSingleton<IBlobStore>(sp => new MeteredBlobStore(sp.GetRequiredService<S3BlobStore>()));
             services.AddHostedService<S3BucketHostedService>();
         }
         else
@@ -27,8 +28,6 @@ public static class BlobServices
             services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
         }
 
-        services.AddScoped<BlobReconciler>();
-        services.AddHostedService<OrphanSweeper>();
         return services;
     }
 }

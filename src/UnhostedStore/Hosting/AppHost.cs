@@ -1,11 +1,13 @@
-using System.Net;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.HttpOverrides;
-using OpenTelemetry.Metrics;
+using Microsoft.Extensions.Options;
+using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
+using UnhostedStore.Configuration;
 using UnhostedStore.Health;
+using UnhostedStore.Origins;
+using UnhostedStore.Pages;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Telemetry;
@@ -39,105 +41,24 @@ public static class AppHost
             kestrel.Limits.MaxRequestBufferSize = 1024 * 1024;
         });
 
-        ConfigureOperations(builder);
+        builder.AddTelemetry();
+        services.AddStoreHealthChecks();
+        services.AddSingleton(new DatabaseCommandTimings(StoreMetrics.RecordDatabase));
 
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateWithFluent<StorageOptions, StorageOptionsValidator>();
-
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateWithFluent<RateLimitOptions, RateLimitOptionsValidator>();
-        services.AddSingleton<StorageRateLimiter>();
-        services.AddSingleton<PageRateLimiter>();
-
-        var database = DatabaseOptions.FromConfiguration(configuration);
-        services.AddOptions<DatabaseOptions>()
-            .Configure(o =>
-            {
-                o.MigrateOnStart = database.MigrateOnStart;
-                o.PostgresConnectionString = database.PostgresConnectionString;
-                o.DataDirectory = database.DataDirectory;
-            })
-            .ValidateWithFluent<DatabaseOptions, DatabaseOptionsValidator>();
-
-        services.AddPersistence(database);
+        var database = services.AddPersistence(configuration);
         services.AddBlobStore(configuration, database.DataDirectory);
         services.AddSingleton(TimeProvider.System);
-        services.AddScoped<StorageService>();
-        services.AddSingleton<UserWriteQueues>();
-        services.AddSingleton<FolderListingCache>();
-        services.AddSingleton<StorageAuthenticator>();
+        services.AddPublicUrls();
+        services.AddAccounts();
         services.AddTokenCache(database);
+        services.AddOAuth(configuration);
+        services.AddAbuseLimits();
+        services.AddStorage();
         services.AddHostedService<MigrationHostedService>();
 
-        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateWithFluent<HostingOptions, HostingOptionsValidator>();
-        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<HostingOptions>>((o, hosting) =>
+        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
-        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateWithFluent<AccountOptions, AccountOptionsValidator>();
-        services.AddSingleton<PublicUrls>();
-        services.AddSingleton<SetupLinks>();
-        services.AddHostedService<FirstRunHostedService>();
-        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<HostingOptions>>((o, hosting) =>
-        {
-            // Forwarded scheme and host decide the URLs WebFinger advertises; only trusted
-            // proxies (loopback by default, plus Hosting:KnownProxies) may set them.
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-            foreach (var proxy in hosting.Value.KnownProxies)
-            {
-                o.KnownProxies.Add(IPAddress.Parse(proxy));
-            }
-        });
-
         services.AddRazorPages();
-        services.AddOAuth(configuration);
-    }
-
-    /// <summary>Logs, metrics and health: <c>Logging:Format</c>, <c>Metrics:*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
-    private static void ConfigureOperations(WebApplicationBuilder builder)
-    {
-        var services = builder.Services;
-        var configuration = builder.Configuration;
-
-        var logging = configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() ?? new LoggingOptions();
-        if (logging.Format == LogFormat.Json)
-        {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
-        }
-
-        // "Request starting GET /path?query" and Kestrel's bad-request lines carry query strings
-        // (where tokens may be): never below Warning, whatever Logging:LogLevel says.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level => level >= LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", level => level >= LogLevel.Warning);
-
-        // OpenIddict logs every OAuth request's parameters (state, scope, redirect_uri …: the
-        // query string) at Information and more at Debug; only its warnings and errors are kept.
-        builder.Logging.AddFilter("OpenIddict", level => level >= LogLevel.Warning);
-
-        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateWithFluent<MetricsOptions, MetricsOptionsValidator>();
-        var metrics = configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
-        if (metrics.Enabled)
-        {
-            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(StoreMetrics.MeterName).AddPrometheusExporter());
-        }
-
-        if (metrics.Port is { } port)
-        {
-            // One more listen address beside the configured ones (--urls, ASPNETCORE_URLS or
-            // ASPNETCORE_HTTP_PORTS); Kestrel:Endpoints users list the port there themselves.
-            var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
-            if (string.IsNullOrWhiteSpace(urls))
-            {
-                var httpPorts = builder.WebHost.GetSetting(WebHostDefaults.HttpPortsKey);
-                urls = string.IsNullOrWhiteSpace(httpPorts)
-                    ? "http://localhost:5000"
-                    : string.Join(';', httpPorts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => "http://*:" + p));
-            }
-
-            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, urls + ";http://*:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        services.AddStoreHealthChecks();
     }
 
     public static void ConfigurePipeline(WebApplication app)
@@ -145,7 +66,7 @@ public static class AppHost
         // Before everything else, so that they hold for every request on every host.
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseStoreHealthChecks();
-        MetricsEndpoint.Use(app);
+        MetricsEndpoint.Use(app, HealthEndpoints.LivenessPath, HealthEndpoints.ReadinessPath);
 
         app.UseForwardedHeaders();
         app.UseMiddleware<HostSplitMiddleware>();
@@ -155,7 +76,7 @@ public static class AppHost
         // Targets are matched raw: the server has already resolved "." and ".." in Path, so a
         // storage target that used them may no longer look like one, and the handler must
         // reject them itself, with CORS headers (draft-26 §4).
-        app.Use((context, next) => StorageEndpoints.IsStorageRequest(context) ? StorageEndpoints.HandleAsync(context) : next(context));
+        app.Use((context, next) => StorageEndpoints.IsStorageRequest(context) ? StorageTelemetry.HandleAsync(context) : next(context));
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
 
@@ -184,7 +105,7 @@ public static class AppHost
 /// (SQLite: the <c>__EFMigrationsLock</c> row; PostgreSQL: a lock on the history table).</summary>
 public sealed partial class MigrationHostedService(
     IServiceProvider services,
-    Microsoft.Extensions.Options.IOptions<DatabaseOptions> options,
+    IOptions<DatabaseOptions> options,
     ILogger<MigrationHostedService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

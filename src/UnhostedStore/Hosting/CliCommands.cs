@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
+using UnhostedStore.Configuration;
+using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 
@@ -40,7 +42,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
             throw new CliUsageException("'users add' needs exactly one of --password-stdin and --no-password.");
         }
 
-        if (!UserNames.IsValid(name))
+        if (!UserName.IsValidAccountName(name))
         {
             throw new CliException($"'{name}' is not a valid user name: 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }
@@ -62,7 +64,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
             .ToListAsync(ct);
         var usage = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, StringComparer.Ordinal, ct);
 
-        var defaultQuota = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.DefaultQuotaBytes;
+        var quotas = services.GetRequiredService<Quotas>();
         var rows = new List<string[]> { new[] { "NAME", "ADMIN", "CREATED (UTC)", "USED BYTES", "DOCUMENTS", "QUOTA" } };
         foreach (var a in accounts.OrderBy(a => a.UserName, StringComparer.Ordinal))
         {
@@ -74,7 +76,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
                 a.CreatedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 (u?.UsedBytes ?? 0).ToString(CultureInfo.InvariantCulture),
                 (u?.DocumentCount ?? 0).ToString(CultureInfo.InvariantCulture),
-                (u?.QuotaBytes ?? defaultQuota) switch
+                quotas.Effective(u?.QuotaBytes) switch
                 {
                     0 => "unlimited",
                     var q => q.ToString(CultureInfo.InvariantCulture) + (u?.QuotaBytes is null ? " (default)" : string.Empty),
@@ -207,7 +209,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
     }
 
     private async Task<UserAccount> FindUserAsync(string name) =>
-        (UserNames.IsValid(name) ? await Users.FindByNameAsync(name) : null)
+        (UserName.IsValidAccountName(name) ? await Users.FindByNameAsync(name) : null)
         ?? throw new CliException($"There is no user '{name}'.");
 
     private async Task<int> SetQuotaAsync(string name, string text, CancellationToken ct)
@@ -223,7 +225,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
             "unlimited" => 0,
             _ => Sizes.TryParse(text, out var bytes) && bytes > 0 ? bytes : throw new CliException($"'{text}' is not a size: use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'."),
         };
-        await services.GetRequiredService<StorageService>().SetQuotaAsync(name, quota, ct);
+        await UserLock.SetQuotaAsync(services.GetRequiredService<StorageDbContext>(), name, quota, ct);
         await stdout.WriteLineAsync(quota switch
         {
             null => $"{name} now has the default quota.",
@@ -241,7 +243,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
             ? blobOptions.OrphanGraceMinutes
             : int.TryParse(graceText, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : throw new CliException("--grace-minutes takes a whole number of minutes.");
         var repair = args.Has("--repair");
-        var report = await services.GetRequiredService<UnhostedStore.Blobs.BlobReconciler>().RunAsync(repair, TimeSpan.FromMinutes(grace), checkRows: true, ct);
+        var report = await services.GetRequiredService<UnhostedStore.Storage.BlobReconciler>().RunAsync(repair, TimeSpan.FromMinutes(grace), checkRows: true, ct);
 
         await stdout.WriteLineAsync($"blobs seen: {report.BlobsSeen}");
         await stdout.WriteLineAsync($"orphan blobs (no row, older than {grace} min): {report.OrphanBlobs.Count}{(repair ? $", removed {report.OrphansRemoved}" : string.Empty)}");

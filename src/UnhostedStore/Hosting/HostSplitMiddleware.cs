@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using UnhostedStore.Origins;
 using UnhostedStore.Storage;
 using UnhostedStore.WebFinger;
 

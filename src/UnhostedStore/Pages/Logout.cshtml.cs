@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
 

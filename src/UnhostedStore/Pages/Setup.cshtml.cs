@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
 
@@ -15,7 +16,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
 
     [BindProperty]
     [Required]
-    [StringLength(UserNames.MaxLength)]
+    [StringLength(Accounts.UserName.MaxLength)]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]

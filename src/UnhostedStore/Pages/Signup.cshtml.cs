@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Hosting;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
 
@@ -24,7 +25,7 @@ public sealed class SignupModel(
 
     [BindProperty]
     [Required]
-    [StringLength(UserNames.MaxLength)]
+    [StringLength(Accounts.UserName.MaxLength)]
     [Display(Name = "User name")]
     public string UserName { get; set; } = string.Empty;
 

@@ -3,7 +3,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using UnhostedStore.Hosting;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.Persistence;
 
@@ -20,7 +20,7 @@ public sealed record ListingRow(string Path, bool IsFolder, string ETag, string?
 /// providers; on PostgreSQL the statements are prepared on each connection (auto-prepare,
 /// <see cref="PersistenceServices.WithAutoPrepare"/>). Writes stay in EF Core.
 /// </summary>
-public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
+public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings timings) : IAsyncDisposable
 {
     private const string DocumentSql = """
         SELECT "ETag", "ContentType", "ContentLength", "LastModifiedUtc", "BlobKey", "InlineContent"
@@ -39,9 +39,9 @@ public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
           AND NOT EXISTS (SELECT 1 FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path AND ("ETag" = @known1 OR "ETag" = @known2))
         """;
 
-    public static HotReads Create(DatabaseOptions options) => new(options.Provider == DatabaseProvider.Postgres
+    public static HotReads Create(DatabaseOptions options, DatabaseCommandTimings timings) => new(options.Provider == DatabaseProvider.Postgres
         ? NpgsqlDataSource.Create(GenericPlans(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!)))
-        : SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)));
+        : SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)), timings);
 
     /// <summary>
     /// These connections (a pool of their own) run only the two statements above, whose generic
@@ -77,7 +77,7 @@ public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
                 reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5));
         }
 
-        Telemetry.StoreMetrics.RecordDatabase(Stopwatch.GetElapsedTime(started));
+        timings.Record(Stopwatch.GetElapsedTime(started));
         return row;
     }
 
@@ -104,7 +104,7 @@ public sealed class HotReads(DbDataSource dataSource) : IAsyncDisposable
             }
         }
 
-        Telemetry.StoreMetrics.RecordDatabase(Stopwatch.GetElapsedTime(started));
+        timings.Record(Stopwatch.GetElapsedTime(started));
         return rows;
     }
 

@@ -2,20 +2,34 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using UnhostedStore.Hosting;
+
+using UnhostedStore.Configuration;
 
 namespace UnhostedStore.Persistence;
 
 public static class PersistenceServices
 {
-    public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseOptions options)
+    /// <summary>The metadata database the configuration selects (<see cref="DatabaseOptions"/>),
+    /// its DbContext pool and the hot reads; returns the options for the rooms that need them
+    /// while services are still being registered.</summary>
+    public static DatabaseOptions AddPersistence(this IServiceCollection services, IConfiguration configuration)
     {
+        var options = DatabaseOptions.FromConfiguration(configuration);
+        services.AddOptions<DatabaseOptions>()
+            .Configure(o =>
+            {
+                o.MigrateOnStart = options.MigrateOnStart;
+                o.PostgresConnectionString = options.PostgresConnectionString;
+                o.DataDirectory = options.DataDirectory;
+            })
+            .ValidateWithFluent<DatabaseOptions, DatabaseOptionsValidator>();
+
         if (options.Provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextPool<StorageDbContext, PostgresStorageDbContext>((sp, o) =>
             {
                 ConfigurePostgres(o, options.PostgresConnectionString!);
-                AddAuthChangeInterceptor(sp, o);
+                AddInterceptors(sp, o);
             });
         }
         else
@@ -24,25 +38,26 @@ public static class PersistenceServices
             services.AddDbContextPool<StorageDbContext, SqliteStorageDbContext>((sp, o) =>
             {
                 ConfigureSqlite(o, options.SqlitePath);
-                AddAuthChangeInterceptor(sp, o);
+                AddInterceptors(sp, o);
             });
         }
 
-        services.AddSingleton(_ => HotReads.Create(options));
-        return services;
+        services.AddSingleton(sp => HotReads.Create(options, Timings(sp)));
+        return options;
     }
 
-    private static void AddAuthChangeInterceptor(IServiceProvider services, DbContextOptionsBuilder builder)
-    {
-        if (services.GetService<Authorization.ValidatedTokenCache>() is { } cache)
-        {
-            builder.AddInterceptors(new Authorization.AuthChangeInterceptor(cache));
-        }
-    }
+    /// <summary>
+    /// Rooms that must see every command or commit of the metadata database (the token cache's
+    /// invalidation) register an <see cref="IInterceptor"/>; the pool builds its options once.
+    /// </summary>
+    private static void AddInterceptors(IServiceProvider services, DbContextOptionsBuilder builder) =>
+        builder.AddInterceptors([new CommandTimingInterceptor(Timings(services)), .. services.GetServices<IInterceptor>()]);
+
+    private static DatabaseCommandTimings Timings(IServiceProvider services) =>
+        services.GetService<DatabaseCommandTimings>() ?? DatabaseCommandTimings.None;
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
-            .AddInterceptors(Telemetry.DatabaseMetricsInterceptor.Instance);
+        builder.UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"));
 
     /// <summary>
     /// Server-side prepared statements for the few statements every request runs: PostgreSQL
@@ -75,7 +90,7 @@ public static class PersistenceServices
 
     internal static void ConfigureSqlite(DbContextOptionsBuilder builder, string path) =>
         builder.UseSqlite(SqliteConnectionString(path))
-            .AddInterceptors(SqliteDurability.Instance, Telemetry.DatabaseMetricsInterceptor.Instance);
+            .AddInterceptors(SqliteDurability.Instance);
 
     /// <summary>An arbitrary, fixed key of the PostgreSQL advisory lock migrations hold.</summary>
     private const long MigrationLockKey = 0x756E686F73746564; // "unhosted"

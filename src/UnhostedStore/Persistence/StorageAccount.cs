@@ -1,3 +1,6 @@
+
+using UnhostedStore.Accounts;
+
 namespace UnhostedStore.Persistence;
 
 /// <summary>

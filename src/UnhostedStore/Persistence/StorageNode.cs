@@ -1,3 +1,6 @@
+
+using UnhostedStore.Storage;
+
 namespace UnhostedStore.Persistence;
 
 /// <summary>

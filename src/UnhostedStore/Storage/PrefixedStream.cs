@@ -1,3 +1,5 @@
+using UnhostedStore.Blobs;
+
 namespace UnhostedStore.Storage;
 
 /// <summary>Reads <c>prefix</c> first and then the rest of <c>inner</c>: the bytes a PUT already

@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using UnhostedStore.AbuseLimits;
+using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
-using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Storage;
 
@@ -23,7 +24,9 @@ public static class StorageEndpoints
         context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } raw && raw.StartsWith(Prefix, StringComparison.Ordinal)
         || context.Request.Path.StartsWithSegments("/storage", StringComparison.Ordinal);
 
-    public static async Task HandleAsync(HttpContext context)
+    /// <summary>Answers one storage request and says what it was answered, for whoever
+    /// composes the application to measure (this room records nothing itself).</summary>
+    public static async Task<StorageExchange> HandleAsync(HttpContext context)
     {
         Cors.Apply(context);
         var services = context.RequestServices;
@@ -39,7 +42,7 @@ public static class StorageEndpoints
         }
 
         await StorageResponder.WriteAsync(context, outcome);
-        Telemetry.StoreMetrics.RecordStorage(context, outcome);
+        return new StorageExchange(outcome, context.Request.Body is CountingReadStream counted ? counted.Count : 0);
     }
 
     private static async Task<StorageOutcome> DispatchAsync(HttpContext context, IServiceProvider services)
@@ -185,15 +188,9 @@ public static class StorageEndpoints
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        var body = new Telemetry.CountingReadStream(request.Body);
-        try
-        {
-            return await storage.PutAsync(owner, path, contentType!, body, request.ContentLength, conditions, context.RequestAborted);
-        }
-        finally
-        {
-            Telemetry.StoreMetrics.RecordBytesIn(body.Count);
-        }
+        var body = new CountingReadStream(request.Body);
+        request.Body = body;
+        return await storage.PutAsync(owner, path, contentType!, body, request.ContentLength, conditions, context.RequestAborted);
     }
 
     private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)
@@ -254,70 +251,9 @@ public static class StorageEndpoints
         values.Count == 1 && values[0] is { } v && v.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>
-/// Authenticates a bearer token for storage. A token seen before is answered from
-/// <see cref="ValidatedTokenCache"/> (no database round trip); any other goes through the
-/// <see cref="StorageClaims.Scheme"/> scheme (OpenIddict: token entry and grant entry, both
-/// checked in the database) and is cached if valid. Without that scheme no token is valid.
-/// </summary>
-public sealed class StorageAuthenticator(
-    IAuthenticationSchemeProvider schemes,
-    ValidatedTokenCache cache,
-    GrantUsageTracker usage,
-    IServiceProvider services)
-{
-    /// <summary>Registered on SQLite only (PostgreSQL pushes changes instead).</summary>
-    private readonly SqliteAuthEpoch? _sqliteEpoch = services.GetService<SqliteAuthEpoch>();
-
-    private bool? _registered;
-
-    public async Task<StorageGrant?> AuthenticateAsync(HttpContext context, string token)
-    {
-        _registered ??= await schemes.GetSchemeAsync(StorageClaims.Scheme) is not null;
-        if (_registered != true)
-        {
-            return null;
-        }
-
-        var key = TokenKey.Of(token);
-        if ((_sqliteEpoch is null || _sqliteEpoch.Refresh()) && cache.TryGet(key, out var cached))
-        {
-            if (cached.AuthorizationId is { } id)
-            {
-                usage.Record(id);
-            }
-
-            return cached;
-        }
-
-        // Read before the database is: an invalidation after this point keeps the result out.
-        var generation = cache.Generation;
-
-        // Storage leaves the pipeline before the authentication middleware, which would have
-        // let OpenIddict set up its per-request state (IAuthenticationRequestHandler); do that here.
-        var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
-        if (await handlers.GetHandlerAsync(context, StorageClaims.Scheme) is IAuthenticationRequestHandler handler
-            && await handler.HandleRequestAsync())
-        {
-            return null;
-        }
-
-        var result = await context.AuthenticateAsync(StorageClaims.Scheme);
-        if (!result.Succeeded || StorageGrant.FromPrincipal(result.Principal) is not { } grant)
-        {
-            return null;
-        }
-
-        cache.TryAdd(key, grant, generation);
-        return grant;
-    }
-}
-
 /// <summary>The owner and path of a storage request, decoded once from the raw request target.</summary>
 public readonly record struct StorageTarget(string? Owner, StoragePath? Path, StorageOutcome? Outcome)
 {
-    public const int MaxUserLength = 64;
-
     /// <summary>
     /// Parses the raw target (<c>/storage/{user}/{path}?query</c>). The raw form is used, not
     /// the server's decoded path, because that one has already resolved <c>..</c> segments and
@@ -356,7 +292,7 @@ public readonly record struct StorageTarget(string? Owner, StoragePath? Path, St
             return Fail(userError);
         }
 
-        if (owner.Length > MaxUserLength || owner is "." or "..")
+        if (!UserName.TryParse(owner, out var userName))
         {
             return Fail("invalid user name");
         }
@@ -367,7 +303,7 @@ public readonly record struct StorageTarget(string? Owner, StoragePath? Path, St
             return new StorageTarget(null, null, new StorageOutcome.UriTooLong());
         }
 
-        return result.Success ? new StorageTarget(owner, path, null) : Fail(result.Error!);
+        return result.Success ? new StorageTarget(userName.Value, path, null) : Fail(result.Error!);
 
         static StorageTarget Fail(string reason) => new(null, null, new StorageOutcome.BadRequest(reason));
     }

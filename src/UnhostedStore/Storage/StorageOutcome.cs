@@ -1,3 +1,5 @@
+using UnhostedStore.Blobs;
+
 namespace UnhostedStore.Storage;
 
 /// <summary>

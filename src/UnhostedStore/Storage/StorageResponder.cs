@@ -183,7 +183,7 @@ public static class StorageResponder
         if (found.Range is { } range)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;
-            headers.ContentRange = range.ContentRange(doc.ContentLength);
+            headers.ContentRange = RangeHeader.ContentRange(range, doc.ContentLength);
             length = range.Length;
         }
         else

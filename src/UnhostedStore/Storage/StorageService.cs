@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts;
 using UnhostedStore.Blobs;
 using UnhostedStore.Hosting;
 using UnhostedStore.Persistence;
@@ -21,6 +22,7 @@ public sealed partial class StorageService(
     FolderListingCache listings,
     HotReads reads,
     IOptions<StorageOptions> options,
+    Quotas quotas,
     TimeProvider clock,
     ILogger<StorageService> logger)
 {
@@ -272,7 +274,7 @@ public sealed partial class StorageService(
         // The commit must not be torn by a client that goes away after its upload finished.
         var none = CancellationToken.None;
         await using var tx = await db.Database.BeginTransactionAsync(none);
-        var account = await LockAccountAsync(owner, none);
+        var account = await UserLock.TakeAsync(db, owner, none);
 
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var modules = new HashSet<string>(StringComparer.Ordinal);
@@ -356,9 +358,9 @@ public sealed partial class StorageService(
 
         // The account row is locked, so this check and the usage update below are atomic:
         // concurrent writers can never take the user past the quota together.
-        var quota = account.QuotaBytes ?? options.Value.DefaultQuotaBytes;
+        var quota = quotas.Effective(account.QuotaBytes);
         var usedAfter = account.UsedBytes + put.Length - (existing?.ContentLength ?? 0);
-        if (quota > 0 && usedAfter > quota && usedAfter > account.UsedBytes)
+        if (Quotas.Exceeded(quota, account.UsedBytes, usedAfter))
         {
             return new StorageOutcome.InsufficientStorage(quota);
         }
@@ -496,7 +498,7 @@ public sealed partial class StorageService(
         long bytes;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            var account = await LockAccountAsync(owner, ct);
+            var account = await UserLock.TakeAsync(db, owner, ct);
             documents = account.DocumentCount;
             bytes = account.UsedBytes;
             keys = await db.Nodes.AsNoTracking()
@@ -509,7 +511,7 @@ public sealed partial class StorageService(
             await tx.CommitAsync(ct);
         }
 
-        // The row LockAccountAsync attached is gone now.
+        // The row UserLock attached is gone now.
         db.ChangeTracker.Clear();
         foreach (var key in keys)
         {
@@ -517,48 +519,6 @@ public sealed partial class StorageService(
         }
 
         return (documents, bytes);
-    }
-
-    /// <summary>
-    /// Takes the user's row lock (creating the row on first write) and returns the tracked row.
-    /// In PostgreSQL the upsert holds the row lock until commit, so writes of one user are
-    /// serialized even across server processes; SQLite serializes all writers anyway.
-    /// </summary>
-    private async Task<StorageAccount> LockAccountAsync(string owner, CancellationToken ct)
-    {
-        // Every write starts from what the database holds now: a context that ran an earlier
-        // write (the reconciler deletes several rows through one StorageService) would otherwise
-        // still track that write's account and folder rows, fail to attach the account again,
-        // and read stale folder rows through identity resolution.
-        db.ChangeTracker.Clear();
-        var rows = await db.Database.SqlQuery<AccountRow>($"""
-            INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
-            VALUES ({owner}, 1, 0, 0)
-            ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "QuotaBytes"
-            """).ToListAsync(ct);
-        var row = rows[0];
-        var account = new StorageAccount
-        {
-            UserName = owner,
-            WriteVersion = row.WriteVersion,
-            UsedBytes = row.UsedBytes,
-            DocumentCount = row.DocumentCount,
-            QuotaBytes = row.QuotaBytes,
-        };
-        db.Accounts.Attach(account);
-        return account;
-    }
-
-    /// <summary>Sets a user's own quota: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
-    /// no limit. Takes the account row lock like a write, so no PUT interleaves.</summary>
-    public async Task SetQuotaAsync(string owner, long? quotaBytes, CancellationToken ct)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var account = await LockAccountAsync(owner, ct);
-        account.QuotaBytes = quotaBytes;
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
     }
 
     /// <summary>
@@ -613,17 +573,6 @@ public sealed partial class StorageService(
 
     private static bool IsClientAbort(Exception e, CancellationToken ct) =>
         ct.IsCancellationRequested || e is OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException;
-
-    private sealed class AccountRow
-    {
-        public long WriteVersion { get; set; }
-
-        public long UsedBytes { get; set; }
-
-        public long DocumentCount { get; set; }
-
-        public long? QuotaBytes { get; set; }
-    }
 
     /// <summary>
     /// The node rows a write batch read, as the writes in it change them. A row removed by one

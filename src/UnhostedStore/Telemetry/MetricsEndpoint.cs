@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using UnhostedStore.Health;
-using UnhostedStore.Hosting;
 
 namespace UnhostedStore.Telemetry;
 
@@ -15,7 +13,8 @@ public static class MetricsEndpoint
 {
     public const string Path = "/metrics";
 
-    public static void Use(WebApplication app)
+    /// <summary>Serves <c>/metrics</c>; on <c>Metrics:Port</c> also <paramref name="alsoOnMetricsPort"/> (health), and nothing else.</summary>
+    public static void Use(WebApplication app, params string[] alsoOnMetricsPort)
     {
         var options = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
         if (!options.Enabled)
@@ -48,8 +47,7 @@ public static class MetricsEndpoint
             app.Use((context, next) =>
             {
                 if (context.Connection.LocalPort == port
-                    && !context.Request.Path.StartsWithSegments(HealthEndpoints.LivenessPath, StringComparison.Ordinal)
-                    && !context.Request.Path.StartsWithSegments(HealthEndpoints.ReadinessPath, StringComparison.Ordinal))
+                    && !alsoOnMetricsPort.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.Ordinal)))
                 {
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;

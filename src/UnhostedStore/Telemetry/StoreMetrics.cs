@@ -1,8 +1,5 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using UnhostedStore.Storage;
 
 namespace UnhostedStore.Telemetry;
 
@@ -50,35 +47,30 @@ public static class StoreMetrics
         Requests.Add(1, new KeyValuePair<string, object?>("family", family), new KeyValuePair<string, object?>("status", code));
     }
 
-    /// <summary>What one storage request did, once its answer is written.</summary>
-    public static void RecordStorage(HttpContext context, StorageOutcome outcome)
+    /// <summary>A storage GET or HEAD, the denominator of the 304 ratio.</summary>
+    public static void RecordStorageRead(bool notModified)
     {
-        var method = context.Request.Method;
-        var head = StorageEndpoints.IsMethod(method, HttpMethods.Head);
-        if (head || StorageEndpoints.IsMethod(method, HttpMethods.Get))
+        StorageReads.Add(1);
+        if (notModified)
         {
-            StorageReads.Add(1);
-        }
-
-        switch (outcome)
-        {
-            case StorageOutcome.NotModified:
-                NotModified.Add(1);
-                break;
-            case StorageOutcome.DocumentFound found when !head && found.Body is not null:
-                BytesOut.Add(found.Range?.Length ?? found.Document.ContentLength);
-                break;
-            case StorageOutcome.FolderListed listed when !head:
-                BytesOut.Add(listed.Body.Length);
-                break;
-            case StorageOutcome.InsufficientStorage:
-                QuotaRejections.Add(1);
-                break;
-            case StorageOutcome.Unauthorized { TokenSent: true }:
-                TokenFailures.Add(1);
-                break;
+            NotModified.Add(1);
         }
     }
+
+    /// <summary>Document or listing bytes a storage GET sent.</summary>
+    public static void RecordBytesOut(long bytes)
+    {
+        if (bytes > 0)
+        {
+            BytesOut.Add(bytes);
+        }
+    }
+
+    /// <summary>A PUT refused with 507.</summary>
+    public static void RecordQuotaRejection() => QuotaRejections.Add(1);
+
+    /// <summary>A storage request whose bearer token was not valid.</summary>
+    public static void RecordTokenFailure() => TokenFailures.Add(1);
 
     public static void RecordBytesIn(long bytes)
     {
@@ -138,101 +130,4 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next)
 
         StoreMetrics.RecordRequest(family, context.Response.StatusCode);
     }
-}
-
-/// <summary>Measures every metadata database command (EF Core reports the duration).</summary>
-public sealed class DatabaseMetricsInterceptor : DbCommandInterceptor
-{
-    public static readonly DatabaseMetricsInterceptor Instance = new();
-
-    private DatabaseMetricsInterceptor()
-    {
-    }
-
-    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return result;
-    }
-
-    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return ValueTask.FromResult(result);
-    }
-
-    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return result;
-    }
-
-    public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return ValueTask.FromResult(result);
-    }
-
-    public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return result;
-    }
-
-    public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return ValueTask.FromResult(result);
-    }
-
-    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => StoreMetrics.RecordDatabase(eventData.Duration);
-
-    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
-    {
-        StoreMetrics.RecordDatabase(eventData.Duration);
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>Counts the bytes a storage PUT reads from the request body.</summary>
-internal sealed class CountingReadStream(Stream inner) : Stream
-{
-    public long Count { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var n = inner.Read(buffer, offset, count);
-        Count += n;
-        return n;
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var n = await inner.ReadAsync(buffer, cancellationToken);
-        Count += n;
-        return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.WebFinger;
 
@@ -115,7 +117,7 @@ public static class WebFingerEndpoints
         }
 
         var user = rest[..at].ToString();
-        return UserNames.IsValid(user) ? user : null;
+        return UserName.IsValidAccountName(user) ? user : null;
     }
 
     private static Task WriteErrorAsync(HttpContext context, int status, string message)

@@ -255,7 +255,7 @@ public abstract class AccountPageTests(ServerFixture server)
         var user = ServerFixture.NewUser();
         await Browser.CreateAccountAsync(server, user, Password);
         using var browser = new Browser(server);
-        var attempts = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UnhostedStore.Hosting.AccountOptions>>().Value.LockoutAttempts;
+        var attempts = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UnhostedStore.Accounts.AccountOptions>>().Value.LockoutAttempts;
         for (var i = 0; i < attempts; i++)
         {
             using var bad = await browser.TryLoginAsync(user, "wrong password " + i);
@@ -275,7 +275,7 @@ public abstract class AccountPageTests(ServerFixture server)
         var user = ServerFixture.NewUser();
         await Browser.CreateAccountAsync(server, user, Password);
         using var browser = new Browser(server);
-        var attempts = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UnhostedStore.Hosting.AccountOptions>>().Value.LockoutAttempts;
+        var attempts = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UnhostedStore.Accounts.AccountOptions>>().Value.LockoutAttempts;
         for (var i = 0; i < attempts - 1; i++)
         {
             using var bad = await browser.TryLoginAsync(user, "wrong password " + i);

@@ -11,6 +11,7 @@ using UnhostedStore.Authorization;
 using UnhostedStore.Hosting;
 using UnhostedStore.IntegrationTests.Infrastructure;
 using UnhostedStore.IntegrationTests.OAuth;
+using UnhostedStore.Persistence;
 using Xunit.Abstractions;
 
 namespace UnhostedStore.IntegrationTests.Authorization;

@@ -119,7 +119,7 @@ public abstract class CliTests(ServerFixture server)
             Assert.Equal(0, await db.Accounts.CountAsync(a => a.UserName == user));
             Assert.Equal(0, await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().CountAsync(a => a.Subject == user));
             Assert.Equal(0, await db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == user));
-            Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<UserAccount>>().FindByNameAsync(user));
+            Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<UnhostedStore.Persistence.UserAccount>>().FindByNameAsync(user));
         }
 
         var left = await server.StoredBlobKeysAsync();

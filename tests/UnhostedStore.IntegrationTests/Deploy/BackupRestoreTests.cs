@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using UnhostedStore.IntegrationTests.Faults;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 using Xunit.Abstractions;
 
 namespace UnhostedStore.IntegrationTests.Deploy;

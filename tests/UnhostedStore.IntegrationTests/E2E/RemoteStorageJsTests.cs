@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Persistence;
 using Xunit.Abstractions;
 
 namespace UnhostedStore.IntegrationTests.E2E;

@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using UnhostedStore.Blobs;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 using Xunit.Abstractions;
 
 namespace UnhostedStore.IntegrationTests.Faults;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.IntegrationTests.Infrastructure;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.IntegrationTests.Infrastructure;
 

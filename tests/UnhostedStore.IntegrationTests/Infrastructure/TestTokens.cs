@@ -46,10 +46,10 @@ public sealed class TestTokens(Func<IServiceProvider> services)
 
     public static async Task EnsureAccountAsync(IServiceProvider provider, string user)
     {
-        var users = provider.GetRequiredService<UserManager<UserAccount>>();
+        var users = provider.GetRequiredService<UserManager<UnhostedStore.Persistence.UserAccount>>();
         if (await users.FindByNameAsync(user) is null)
         {
-            var result = await users.CreateAsync(new UserAccount { UserName = user, CreatedUtc = DateTime.UtcNow });
+            var result = await users.CreateAsync(new UnhostedStore.Persistence.UserAccount { UserName = user, CreatedUtc = DateTime.UtcNow });
             if (!result.Succeeded && await users.FindByNameAsync(user) is null)
             {
                 throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Blobs;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Storage;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Storage;
 

@@ -140,7 +140,7 @@ public abstract partial class QuotaTests
         var token = server.Tokens.Issue(user, "*:rw");
         await using (var scope = server.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, 2_000, CancellationToken.None);
+            await UnhostedStore.Accounts.UserLock.SetQuotaAsync(scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>(), user, 2_000, CancellationToken.None);
         }
 
         using (var over = await PutAsync(user, token, "/files/a", 2_001))
@@ -155,7 +155,7 @@ public abstract partial class QuotaTests
 
         await using (var scope = server.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, 0, CancellationToken.None);
+            await UnhostedStore.Accounts.UserLock.SetQuotaAsync(scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>(), user, 0, CancellationToken.None);
         }
 
         // Unlimited: even past the server's default of 10,000 bytes.
@@ -166,7 +166,7 @@ public abstract partial class QuotaTests
 
         await using (var scope = server.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<UnhostedStore.Storage.StorageService>().SetQuotaAsync(user, null, CancellationToken.None);
+            await UnhostedStore.Accounts.UserLock.SetQuotaAsync(scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>(), user, null, CancellationToken.None);
         }
 
         using var backToDefault = await PutAsync(user, token, "/files/c", 100);

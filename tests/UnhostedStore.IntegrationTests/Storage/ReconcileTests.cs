@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using UnhostedStore.Blobs;
 using UnhostedStore.IntegrationTests.Faults;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Storage;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using UnhostedStore.IntegrationTests.Infrastructure;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Storage;
 

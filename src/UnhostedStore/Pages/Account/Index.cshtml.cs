@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
-using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
 using UnhostedStore.Pages.OAuth;
 using UnhostedStore.Persistence;
 
@@ -26,7 +26,7 @@ public sealed class IndexModel(
     Invites invites,
     PublicUrls urls,
     IOptions<AccountOptions> accounts,
-    IOptions<StorageOptions> storage) : PageModel
+    Quotas quotas) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
 
@@ -121,15 +121,11 @@ public sealed class IndexModel(
                 g.ExpiresUtc))
             .ToList();
 
-        var totals = await db.Accounts.AsNoTracking().Where(a => a.UserName == UserName)
-            .Select(a => new { a.UsedBytes, a.DocumentCount }).FirstOrDefaultAsync(ct);
-        UsedBytes = totals?.UsedBytes ?? 0;
-        DocumentCount = totals?.DocumentCount ?? 0;
-        QuotaBytes = storage.Value.DefaultQuotaBytes;
-        Modules = (await db.ModuleUsage.AsNoTracking().Where(m => m.Owner == UserName)
-                .Select(m => new ModuleRow(m.Module, m.UsedBytes, m.DocumentCount)).ToListAsync(ct))
-            .OrderBy(m => m.Module, StringComparer.Ordinal)
-            .ToList();
+        var summary = await quotas.UsageAsync(db, UserName, ct);
+        UsedBytes = summary.UsedBytes;
+        DocumentCount = summary.DocumentCount;
+        QuotaBytes = summary.QuotaBytes;
+        Modules = summary.Modules.Select(m => new ModuleRow(m.Module, m.UsedBytes, m.DocumentCount)).ToList();
         return Page();
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;

@@ -1,6 +1,7 @@
 using FluentValidation;
+using UnhostedStore.Persistence;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Accounts;
 
 public enum SignupPolicy
 {

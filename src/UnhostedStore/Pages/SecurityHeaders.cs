@@ -1,6 +1,6 @@
 using UnhostedStore.Authorization;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Pages;
 
 /// <summary>
 /// Security headers on every response outside <c>/storage/</c> (login, consent, account, signup,

@@ -5,7 +5,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Hosting;
 
-namespace UnhostedStore.Storage;
+namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
 /// Limits on storage requests: per client IP, per valid token (keyed by the token's SHA-256, the

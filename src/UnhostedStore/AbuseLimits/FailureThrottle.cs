@@ -1,7 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
 /// Counts failures (bad tokens, bad passwords) per client IP in a token bucket of

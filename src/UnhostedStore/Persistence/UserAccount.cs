@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace UnhostedStore.Accounts;
+namespace UnhostedStore.Persistence;
 
 /// <summary>
 /// A person with a storage. <see cref="IdentityUser.UserName"/> is the <c>acct:</c> local part,

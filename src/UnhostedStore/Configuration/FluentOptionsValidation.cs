@@ -1,7 +1,9 @@
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
-namespace UnhostedStore.Hosting;
+using UnhostedStore.Configuration;
+
+namespace UnhostedStore.Configuration;
 
 /// <summary>Runs a FluentValidation validator as an options validator, so bad configuration
 /// stops the server at start with the setting's name, instead of failing a request later.</summary>

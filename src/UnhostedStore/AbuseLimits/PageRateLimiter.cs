@@ -3,7 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Authorization;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
 /// Per-IP limits on the OAuth endpoints and the login, signup and setup pages

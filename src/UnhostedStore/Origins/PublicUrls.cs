@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Origins;
 
 /// <summary>
 /// The origins clients must use to reach storage and the account pages. Behind a proxy the

@@ -1,4 +1,4 @@
-namespace UnhostedStore.Storage;
+namespace UnhostedStore.Blobs;
 
 /// <summary>Thrown inside an upload when the body passes the size limit.</summary>
 public sealed class PayloadTooLargeException() : Exception("The request body is larger than the limit.");

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Configuration;
 
 /// <summary>Sizes as operators write them: <c>1048576</c>, <c>500K</c>, <c>500M</c>, <c>10G</c>,
 /// <c>1T</c> (binary multiples; an optional trailing <c>B</c> or <c>iB</c>).</summary>

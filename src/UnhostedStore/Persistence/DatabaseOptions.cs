@@ -1,6 +1,6 @@
 using FluentValidation;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Persistence;
 
 public enum DatabaseProvider
 {

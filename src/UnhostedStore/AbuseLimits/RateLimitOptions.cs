@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using FluentValidation;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
 /// Configuration section <c>RateLimiting</c>: abuse limits (draft-26 §5, §14). On storage, each

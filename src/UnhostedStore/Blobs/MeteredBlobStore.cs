@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using UnhostedStore.Blobs;
 using UnhostedStore.Storage;
+using UnhostedStore.Telemetry;
 
-namespace UnhostedStore.Telemetry;
+namespace UnhostedStore.Blobs;
 
 /// <summary>Measures the S3 latency of each blob store call (for reads: until the body starts).</summary>
 public sealed class MeteredBlobStore(IBlobStore inner) : IBlobStore

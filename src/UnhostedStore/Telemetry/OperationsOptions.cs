@@ -1,6 +1,6 @@
 using FluentValidation;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Telemetry;
 
 public enum LogFormat
 {

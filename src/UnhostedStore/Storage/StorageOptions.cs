@@ -1,8 +1,8 @@
 using FluentValidation;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Storage;
 
-/// <summary>Configuration section <c>Storage</c>.</summary>
+/// <summary>Configuration section <c>Storage</c> (its <c>DefaultQuotaBytes</c> belongs to the accounts, <see cref="Accounts.QuotaOptions"/>).</summary>
 public sealed class StorageOptions
 {
     public const string Section = "Storage";
@@ -12,10 +12,6 @@ public sealed class StorageOptions
 
     /// <summary><c>Storage:MaxUrlBytes</c>: longer request targets on storage routes answer 414.</summary>
     public int MaxUrlBytes { get; set; } = 8192;
-
-    /// <summary><c>Storage:DefaultQuotaBytes</c>: how many bytes of documents each user may
-    /// store; a PUT that would pass it answers 507 and stores nothing. 0 means no limit.</summary>
-    public long DefaultQuotaBytes { get; set; }
 
     /// <summary><c>Storage:InlineMaxBytes</c>: documents up to this size are kept in the metadata
     /// database instead of the blob store; 0 turns inlining off.</summary>
@@ -31,7 +27,6 @@ public sealed class StorageOptionsValidator : AbstractValidator<StorageOptions>
     public StorageOptionsValidator()
     {
         RuleFor(o => o.MaxDocumentBytes).GreaterThan(0).WithName("Storage:MaxDocumentBytes");
-        RuleFor(o => o.DefaultQuotaBytes).GreaterThanOrEqualTo(0).WithName("Storage:DefaultQuotaBytes");
         RuleFor(o => o.InlineMaxBytes).InclusiveBetween(0, 1024 * 1024).WithName("Storage:InlineMaxBytes");
         RuleFor(o => o.ListingCacheBytes).GreaterThanOrEqualTo(0).WithName("Storage:ListingCacheBytes");
         RuleFor(o => o.MaxUrlBytes).InclusiveBetween(256, 60 * 1024).WithName("Storage:MaxUrlBytes");

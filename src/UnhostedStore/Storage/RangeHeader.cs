@@ -1,16 +1,6 @@
+using UnhostedStore.Blobs;
+
 namespace UnhostedStore.Storage;
-
-/// <summary>
-/// A single byte range from a <c>Range</c> header (RFC 9110 §14.1.2), resolved against a length.
-/// Only one range is served; a multi-range request is answered with the whole document, which
-/// RFC 9110 §14.2 allows ("a server MAY ignore the Range header").
-/// </summary>
-public readonly record struct ByteRange(long Start, long Length)
-{
-    public long End => Start + Length - 1;
-
-    public string ContentRange(long total) => $"bytes {Start}-{End}/{total}";
-}
 
 public enum RangeParseStatus
 {
@@ -28,8 +18,16 @@ public enum RangeParseStatus
     Malformed,
 }
 
+/// <summary>
+/// The <c>Range</c> request header (RFC 9110 §14.1.2). Only one range is served; a multi-range
+/// request is answered with the whole document, which RFC 9110 §14.2 allows ("a server MAY
+/// ignore the Range header").
+/// </summary>
 public static class RangeHeader
 {
+    /// <summary>The <c>Content-Range</c> value of a 206 answer (RFC 9110 §14.4).</summary>
+    public static string ContentRange(ByteRange range, long total) => $"bytes {range.Start}-{range.End}/{total}";
+
     /// <summary>Parses <c>bytes=a-b</c>, <c>bytes=a-</c> or <c>bytes=-n</c> against
     /// <paramref name="length"/>, by a linear scan.</summary>
     public static RangeParseStatus TryParse(string? header, long length, out ByteRange range)

@@ -1,6 +1,6 @@
 using FluentValidation;
 
-namespace UnhostedStore.Hosting;
+namespace UnhostedStore.Origins;
 
 /// <summary>
 /// Configuration section <c>Hosting</c>: how the server is reached from outside.

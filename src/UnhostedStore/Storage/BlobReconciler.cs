@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using UnhostedStore.Blobs;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 
-namespace UnhostedStore.Blobs;
+namespace UnhostedStore.Storage;
 
 /// <summary>What <c>reconcile</c> (or the sweeper) found, and what it repaired.</summary>
 public sealed record ReconcileReport(

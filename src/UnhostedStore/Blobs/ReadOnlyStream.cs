@@ -1,4 +1,4 @@
-namespace UnhostedStore.Storage;
+namespace UnhostedStore.Blobs;
 
 /// <summary>
 /// The boilerplate of a forward-only, read-only stream wrapper. Subclasses implement

@@ -1,0 +1,19 @@
+using UnhostedStore.Configuration;
+
+namespace UnhostedStore.Storage;
+
+public static class StorageServices
+{
+    /// <summary>The protocol core: <c>Storage:*</c>, the document service with its write queues
+    /// and listing cache, and the reconciler and orphan sweeper that keep metadata and blobs in step.</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateWithFluent<StorageOptions, StorageOptionsValidator>();
+        services.AddScoped<StorageService>();
+        services.AddSingleton<UserWriteQueues>();
+        services.AddSingleton<FolderListingCache>();
+        services.AddScoped<BlobReconciler>();
+        services.AddHostedService<OrphanSweeper>();
+        return services;
+    }
+}
