@@ -125,7 +125,7 @@ public sealed class CliCommands(IServiceProvider services, TextReader stdin, Tex
         var user = await FindUserAsync(name);
         await Grants.RevokeAsync(name, origin: null, ct);
 
-        var (documents, bytes) = await services.GetRequiredService<StorageService>().DeleteAllAsync(name, ct);
+        var (documents, bytes) = await services.GetRequiredService<StorageAdmin>().DeleteAllAsync(name, ct);
 
         var tokens = services.GetRequiredService<IOpenIddictTokenManager>();
         var tokenEntries = new List<object>();

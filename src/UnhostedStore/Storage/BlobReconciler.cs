@@ -29,7 +29,7 @@ public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualByt
 /// orphans, deletes the broken rows through the normal delete path (so folders and usage stay
 /// right), and rewrites drifted counters.
 /// </summary>
-public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, StorageService storage, TimeProvider clock)
+public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, DocumentWrites storage, TimeProvider clock)
 {
     private const int Page = 500;
 
@@ -215,7 +215,7 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
         await foreach (var row in query.Select(n => new { n.Owner, n.Path, n.ContentLength }).AsAsyncEnumerable().WithCancellation(ct))
         {
             Add((row.Owner, null), row.ContentLength);
-            Add((row.Owner, StorageService.ModuleOf(StoragePath.FromStored(row.Path))), row.ContentLength);
+            Add((row.Owner, WriteBatch.ModuleOf(StoragePath.FromStored(row.Path))), row.ContentLength);
         }
 
         return sums;

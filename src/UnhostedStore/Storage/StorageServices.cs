@@ -9,7 +9,11 @@ public static class StorageServices
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateWithFluent<StorageOptions, StorageOptionsValidator>();
-        services.AddScoped<StorageService>();
+        services.AddSingleton<DocumentReads>();
+        services.AddSingleton<FolderReads>();
+        services.AddScoped<WriteBatch>();
+        services.AddScoped<DocumentWrites>();
+        services.AddScoped<StorageAdmin>();
         services.AddSingleton<UserWriteQueues>();
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();

@@ -44,7 +44,7 @@ public sealed class PendingDelete(StoragePath path, RequestConditions conditions
 
 /// <summary>
 /// Group commit per user. Writes of one user are serialized anyway (the account row lock,
-/// <see cref="StorageService"/>), and each transaction ends in a disk flush, so one at a time
+/// <see cref="WriteBatch"/>), and each transaction ends in a disk flush, so one at a time
 /// a user could write only as fast as the disk flushes. Instead, the writes that queue up while
 /// one transaction runs go together into the next one: each is checked and applied in arrival
 /// order, exactly as if alone, and all are answered after that one commit. Nothing is answered

@@ -202,6 +202,37 @@ public abstract class AccountPageTests(ServerFixture server)
         Assert.Equal("160", Html.Attribute(Html.Element(page, "id=\"usage-total\"", "</p>")!, "data-bytes"));
     }
 
+    [Fact]
+    public async Task The_account_page_shows_the_users_own_quota_and_the_default_once_it_is_reset()
+    {
+        var (user, browser) = await LoggedInUserAsync(server);
+        using var _ = browser;
+        var token = server.Tokens.Issue(user, "notes:rw");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(server, user, token, "/notes/a", 1000));
+
+        await SetQuotaAsync(user, 3 * 1024 * 1024);
+        var total = Html.Element(await browser.GetPageAsync("/account"), "id=\"usage-total\"", "</p>")!;
+        Assert.Equal("3145728", Html.Attribute(total, "data-quota"));
+        Assert.Contains("of 3.0 MB allowed", total, StringComparison.Ordinal);
+
+        // 0 is "no limit"; null follows Storage:DefaultQuotaBytes, which these servers leave at 0.
+        await SetQuotaAsync(user, 0);
+        total = Html.Element(await browser.GetPageAsync("/account"), "id=\"usage-total\"", "</p>")!;
+        Assert.Equal("0", Html.Attribute(total, "data-quota"));
+        Assert.DoesNotContain("allowed", total, StringComparison.Ordinal);
+
+        await SetQuotaAsync(user, null);
+        var defaultQuota = server.Services.GetRequiredService<UnhostedStore.Accounts.Quotas>().DefaultBytes;
+        total = Html.Element(await browser.GetPageAsync("/account"), "id=\"usage-total\"", "</p>")!;
+        Assert.Equal(defaultQuota.ToString(System.Globalization.CultureInfo.InvariantCulture), Html.Attribute(total, "data-quota"));
+    }
+
+    private async Task SetQuotaAsync(string user, long? bytes)
+    {
+        using var scope = server.Services.CreateScope();
+        await UnhostedStore.Accounts.UserLock.SetQuotaAsync(scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>(), user, bytes, CancellationToken.None);
+    }
+
     private static void AssertModule(string page, string module, long bytes, long docs)
     {
         var row = Html.Element(page, $"data-module=\"{module}\"", "</tr>");

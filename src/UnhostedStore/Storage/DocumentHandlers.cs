@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using UnhostedStore.AbuseLimits;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>The document operations (draft-26 §5): GET and HEAD, PUT, DELETE.</summary>
+public static class DocumentHandlers
+{
+    public static async Task<StorageOutcome> GetAsync(StorageRequest request)
+    {
+        var reads = request.Services.GetRequiredService<DocumentReads>();
+        if (!request.TokenSent && request.Path.IsUnderPublic)
+        {
+            return await GetPublicAsync(request, reads);
+        }
+
+        return await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted);
+    }
+
+    /// <summary>
+    /// A tokenless read of a public document. draft-26 §14: servers SHOULD stop brute-force
+    /// guessing of public URLs, so each client IP may miss only a few times a minute.
+    /// </summary>
+    private static async Task<StorageOutcome> GetPublicAsync(StorageRequest request, DocumentReads reads)
+    {
+        var limiter = request.Services.GetRequiredService<StorageRateLimiter>();
+        if (limiter.CheckPublicMisses(request.Context) is { } retryAfter)
+        {
+            return new StorageOutcome.TooManyRequests(retryAfter);
+        }
+
+        var outcome = await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted);
+        if (outcome is StorageOutcome.NotFound)
+        {
+            limiter.RecordPublicMiss(request.Context);
+        }
+
+        return outcome;
+    }
+
+    public static async Task<StorageOutcome> PutAsync(StorageRequest r)
+    {
+        var request = r.Context.Request;
+
+        // RFC 9110 §14.5 (draft-26 §5): a partial PUT must be refused, not stored whole.
+        if (request.Headers.ContentRange.Count > 0)
+        {
+            return new StorageOutcome.BadRequest("Content-Range is not allowed on PUT");
+        }
+
+        if (!ContentTypes.TryValidate(request.Headers.ContentType, out var contentType, out var contentTypeError))
+        {
+            return new StorageOutcome.BadRequest(contentTypeError!);
+        }
+
+        var options = r.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (request.ContentLength is { } declared && declared > options.MaxDocumentBytes)
+        {
+            return new StorageOutcome.PayloadTooLarge(options.MaxDocumentBytes);
+        }
+
+        // Our own limit applies (LengthLimitedStream), streaming; Kestrel's global cap would
+        // answer 413 without CORS headers.
+        if (r.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        var body = new CountingReadStream(request.Body);
+        request.Body = body;
+        return await r.Services.GetRequiredService<DocumentWrites>()
+            .PutAsync(r.Owner, r.Path, contentType!, body, request.ContentLength, r.Conditions, r.Aborted);
+    }
+
+    public static Task<StorageOutcome> DeleteAsync(StorageRequest request) =>
+        request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
+
+    private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
+}

@@ -1,0 +1,15 @@
+namespace UnhostedStore.Storage;
+
+/// <summary>The folder operations (draft-26 §4, §5): listing, and refusing writes.</summary>
+public static class FolderHandlers
+{
+    public static Task<StorageOutcome> ListAsync(StorageRequest request) =>
+        request.Services.GetRequiredService<FolderReads>().GetFolderAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
+
+    // draft-26 §5: folders are implicit; PUT and DELETE on them are malformed requests.
+    public static Task<StorageOutcome> RefusePutAsync(StorageRequest request) =>
+        Task.FromResult<StorageOutcome>(new StorageOutcome.BadRequest("cannot PUT a folder"));
+
+    public static Task<StorageOutcome> RefuseDeleteAsync(StorageRequest request) =>
+        Task.FromResult<StorageOutcome>(new StorageOutcome.BadRequest("cannot DELETE a folder"));
+}

@@ -1,0 +1,296 @@
+using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// The group commit: one transaction applies a batch of one user's writes in arrival order,
+/// each checked as if alone (draft-26 §4–§6: clashes, preconditions, the quota, every
+/// ancestor's new version, the usage counters).
+/// </summary>
+public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider clock)
+{
+    /// <summary>
+    /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
+    /// lock the account row, read every row the writes touch, apply them in order (each sees
+    /// the ones before it), commit once. A write that fails its checks changes nothing.
+    /// </summary>
+    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> batch)
+    {
+        // The commit must not be torn by a client that goes away after its upload finished.
+        var none = CancellationToken.None;
+        await using var tx = await db.Database.BeginTransactionAsync(none);
+        var account = await UserLock.TakeAsync(db, owner, none);
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var modules = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var write in batch)
+        {
+            keys.Add(write.Path.Value);
+            keys.Add(write.Path.AsOtherKind().Value);
+            foreach (var a in write.Path.Ancestors())
+            {
+                keys.Add(a.Value);
+                if (!a.IsRoot)
+                {
+                    keys.Add(a.AsOtherKind().Value);
+                }
+            }
+
+            modules.Add(ModuleOf(write.Path));
+        }
+
+        var keyList = keys.ToList();
+        var moduleList = modules.ToList();
+        var rows = new WriteRows(db, owner, await db.Nodes.Where(n => n.Owner == owner && keyList.Contains(n.Path)).ToListAsync(none));
+        var usage = await db.ModuleUsage.Where(m => m.Owner == owner && moduleList.Contains(m.Module))
+            .ToDictionaryAsync(m => m.Module, StringComparer.Ordinal, none);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var write in batch)
+        {
+            write.Outcome = write switch
+            {
+                PendingPut put => ApplyPut(rows, account, usage, put, now),
+                PendingDelete delete => ApplyDelete(rows, account, usage, delete, now),
+                _ => throw new InvalidOperationException("unknown write"),
+            };
+        }
+
+        if (!batch.Any(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted))
+        {
+            // Every write was refused: roll back, so not even the account row's write counter moves.
+            return;
+        }
+
+        rows.RemoveGone();
+        foreach (var module in usage.Values)
+        {
+            if (module.DocumentCount <= 0)
+            {
+                db.ModuleUsage.Remove(module);
+            }
+        }
+
+        await db.SaveChangesAsync(none);
+        await tx.CommitAsync(none);
+    }
+
+    private StorageOutcome ApplyPut(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingPut put, DateTime now)
+    {
+        var path = put.Path;
+        var ancestors = path.Ancestors();
+
+        // draft-26 §4: a name is either a document or a folder, anywhere along the path.
+        foreach (var a in ancestors)
+        {
+            if (!a.IsRoot && rows.Find(a.AsOtherKind().Value) is not null)
+            {
+                return new StorageOutcome.Conflict($"'{a.AsOtherKind().Value}' is a document");
+            }
+        }
+
+        if (rows.Find(path.AsOtherKind().Value) is not null)
+        {
+            return new StorageOutcome.Conflict($"'{path.Value}' is a folder");
+        }
+
+        var existing = rows.Find(path.Value);
+        var current = existing is null ? (ETag?)null : ETag.FromStored(existing.ETag);
+        if (put.Conditions.WriteFails(current))
+        {
+            return new StorageOutcome.PreconditionFailed(current);
+        }
+
+        // The account row is locked, so this check and the usage update below are atomic:
+        // concurrent writers can never take the user past the quota together.
+        var quota = quotas.Effective(account.QuotaBytes);
+        var usedAfter = account.UsedBytes + put.Length - (existing?.ContentLength ?? 0);
+        if (Quotas.Exceeded(quota, account.UsedBytes, usedAfter))
+        {
+            return new StorageOutcome.InsufficientStorage(quota);
+        }
+
+        var etag = ETag.New();
+        if (existing is null)
+        {
+            var doc = rows.Create(path.Value);
+            doc.ParentPath = path.Parent!.Value;
+            doc.IsFolder = false;
+            doc.ChildCount = 0;
+            SetDocument(doc);
+            account.DocumentCount++;
+            account.UsedBytes += put.Length;
+            AddModuleUsage(usage, account, path, put.Length, 1);
+        }
+        else
+        {
+            // The batch may already have replaced a blob of this document: that one is unused too.
+            put.UnusedBlob = existing.BlobKey;
+            account.UsedBytes += put.Length - existing.ContentLength;
+            AddModuleUsage(usage, account, path, put.Length - existing.ContentLength, 0);
+            SetDocument(existing);
+        }
+
+        // draft-26 §4: every ancestor up to the root gets a new version; missing ones are
+        // created, and each new child bumps its parent's child count.
+        var childIsNew = existing is null;
+        for (var i = ancestors.Count - 1; i >= 0; i--)
+        {
+            var folder = ancestors[i];
+            if (rows.Find(folder.Value) is { } row)
+            {
+                row.ETag = ETag.New().Value;
+                row.LastModifiedUtc = now;
+                if (childIsNew)
+                {
+                    row.ChildCount++;
+                }
+
+                childIsNew = false;
+            }
+            else
+            {
+                row = rows.Create(folder.Value);
+                row.ParentPath = folder.Parent?.Value;
+                row.IsFolder = true;
+                row.ETag = ETag.New().Value;
+                row.LastModifiedUtc = now;
+                row.ContentType = null;
+                row.ContentLength = 0;
+                row.BlobKey = null;
+                row.InlineContent = null;
+                row.ChildCount = 1;
+                childIsNew = true;
+            }
+        }
+
+        return existing is null ? new StorageOutcome.Created(etag) : new StorageOutcome.Updated(etag);
+
+        void SetDocument(StorageNode doc)
+        {
+            doc.ETag = etag.Value;
+            doc.LastModifiedUtc = now;
+            doc.ContentType = put.ContentType;
+            doc.ContentLength = put.Length;
+            doc.BlobKey = put.BlobKey;
+            doc.InlineContent = put.Inline;
+        }
+    }
+
+    private StorageOutcome ApplyDelete(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingDelete delete, DateTime now)
+    {
+        var path = delete.Path;
+        if (rows.Find(path.Value) is not { } doc)
+        {
+            // RFC 9110 §13.1.1 would allow 412 for If-Match on a missing document;
+            // the protocol's answer for a missing document is 404 (draft-26 §5).
+            return new StorageOutcome.NotFound();
+        }
+
+        var deleted = ETag.FromStored(doc.ETag);
+        if (delete.Conditions.WriteFails(deleted))
+        {
+            return new StorageOutcome.PreconditionFailed(deleted);
+        }
+
+        delete.UnusedBlob = doc.BlobKey;
+        rows.Remove(doc);
+        account.DocumentCount--;
+        account.UsedBytes -= doc.ContentLength;
+        AddModuleUsage(usage, account, path, -doc.ContentLength, -1);
+
+        // Walk up: a folder left without children disappears (draft-26 §4), every other
+        // ancestor gets a new version.
+        var ancestors = path.Ancestors();
+        var childRemoved = true;
+        for (var i = ancestors.Count - 1; i >= 0; i--)
+        {
+            if (rows.Find(ancestors[i].Value) is not { } folder)
+            {
+                continue;
+            }
+
+            if (childRemoved)
+            {
+                folder.ChildCount--;
+            }
+
+            if (folder.ChildCount <= 0)
+            {
+                rows.Remove(folder);
+                childRemoved = true;
+            }
+            else
+            {
+                folder.ETag = ETag.New().Value;
+                folder.LastModifiedUtc = now;
+                childRemoved = false;
+            }
+        }
+
+        return new StorageOutcome.Deleted(deleted);
+    }
+
+    /// <summary>
+    /// Applies a write's change to its module's counters (rows read with the batch; a module
+    /// left without documents is removed when the batch is saved). The account row lock is
+    /// held, so no other write of this user touches them: read-modify-write is safe.
+    /// </summary>
+    private void AddModuleUsage(Dictionary<string, ModuleUsage> usage, StorageAccount account, StoragePath path, long bytes, int documents)
+    {
+        var module = ModuleOf(path);
+        if (!usage.TryGetValue(module, out var row))
+        {
+            row = new ModuleUsage { Owner = account.UserName, Module = module };
+            db.ModuleUsage.Add(row);
+            usage[module] = row;
+        }
+
+        row.UsedBytes += bytes;
+        row.DocumentCount += documents;
+    }
+
+    /// <summary>The module a document counts under: its scope module, or <c>""</c> for documents
+    /// directly under <c>/</c> or <c>/public/</c> (shown as "(top level)").</summary>
+    public static string ModuleOf(StoragePath path) => path.Module ?? string.Empty;
+
+    /// <summary>
+    /// The node rows a write batch read, as the writes in it change them. A row removed by one
+    /// write and created again by a later one is the same tracked entity, revived: removals
+    /// are only handed to EF when the batch is saved.
+    /// </summary>
+    private sealed class WriteRows(StorageDbContext db, string owner, List<StorageNode> loaded)
+    {
+        private readonly Dictionary<string, StorageNode> _rows = loaded.ToDictionary(n => n.Path, StringComparer.Ordinal);
+        private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
+
+        public StorageNode? Find(string path) => _rows.TryGetValue(path, out var node) && !_gone.Contains(path) ? node : null;
+
+        /// <summary>A row for a node that does not exist now; the caller sets every column.</summary>
+        public StorageNode Create(string path)
+        {
+            if (_rows.TryGetValue(path, out var node))
+            {
+                _gone.Remove(path);
+                return node;
+            }
+
+            node = new StorageNode { Owner = owner, Path = path, ETag = string.Empty };
+            db.Nodes.Add(node);
+            _rows[path] = node;
+            return node;
+        }
+
+        public void Remove(StorageNode node) => _gone.Add(node.Path);
+
+        public void RemoveGone()
+        {
+            foreach (var path in _gone)
+            {
+                db.Nodes.Remove(_rows[path]);
+            }
+        }
+    }
+}
