@@ -29,7 +29,9 @@ public sealed class BlobOptions
 /// <summary><c>Blobs:S3:*</c>: an S3-compatible object store (Garage, SeaweedFS, Swift, AWS …).</summary>
 public sealed class S3Options
 {
-    /// <summary><c>Blobs:S3:Endpoint</c>: <c>host:port</c> of the S3 API, e.g. <c>garage:3900</c>.</summary>
+    /// <summary><c>Blobs:S3:Endpoint</c>: <c>host:port</c> of the S3 API, e.g. <c>garage:3900</c>.
+    /// Requests always use path-style addressing (<c>host/bucket/key</c>): the Minio SDK 7.0.0
+    /// has no virtual-hosted mode.</summary>
     public string Endpoint { get; set; } = string.Empty;
 
     /// <summary><c>Blobs:S3:AccessKey</c>.</summary>
@@ -46,11 +48,6 @@ public sealed class S3Options
 
     /// <summary><c>Blobs:S3:UseTls</c>: https to the S3 endpoint.</summary>
     public bool UseTls { get; set; }
-
-    /// <summary><c>Blobs:S3:PathStyle</c>: path-style addressing (<c>host/bucket/key</c>), which
-    /// self-hosted S3 servers need. The Minio SDK uses path style for every endpoint that is not
-    /// AWS or Aliyun; <c>false</c> is accepted only for those, where it uses virtual hosts.</summary>
-    public bool PathStyle { get; set; } = true;
 
     /// <summary><c>Blobs:S3:CreateBucket</c>: create the bucket at start when it is missing.</summary>
     public bool CreateBucket { get; set; } = true;

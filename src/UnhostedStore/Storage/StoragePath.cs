@@ -13,8 +13,6 @@ public sealed class StoragePath : IEquatable<StoragePath>
     /// PostgreSQL btree entry (~2.7 KB) with room to spare; longer paths answer 414.</summary>
     public const int MaxPathBytes = 2048;
 
-    public const string PublicFolderName = "public";
-
     public static readonly StoragePath Root = new("/", 0);
 
     private readonly int _segmentCount;

@@ -12,6 +12,9 @@ public abstract class BlobStoreFixture : IAsyncLifetime
 
     public abstract Task InitializeAsync();
 
+    /// <summary>A store of the same kind whose folder or bucket does not exist.</summary>
+    public abstract IBlobStore CreateStoreWithoutItsContainer();
+
     public virtual Task DisposeAsync()
     {
         (Store as IDisposable)?.Dispose();
@@ -27,6 +30,14 @@ public sealed class FileSystemBlobFixture : BlobStoreFixture
     {
         Store = new FileSystemBlobStore(_root);
         return Task.CompletedTask;
+    }
+
+    public override IBlobStore CreateStoreWithoutItsContainer()
+    {
+        var root = Path.Combine(_root, "gone");
+        var store = new FileSystemBlobStore(root);
+        Directory.Delete(root, recursive: true);
+        return store;
     }
 
     public override async Task DisposeAsync()
@@ -53,6 +64,18 @@ public sealed class S3BlobFixture : BlobStoreFixture
         await store.EnsureBucketAsync(CancellationToken.None);
         Store = store;
     }
+
+    public override IBlobStore CreateStoreWithoutItsContainer() =>
+        new S3BlobStore(
+            new S3Options
+            {
+                Endpoint = TestS3.Endpoint,
+                AccessKey = TestS3.AccessKey,
+                SecretKey = TestS3.SecretKey,
+                Bucket = "missing-" + Guid.NewGuid().ToString("N")[..20],
+            },
+            _spool,
+            NullLogger<S3BlobStore>.Instance);
 
     public override async Task DisposeAsync()
     {
@@ -200,9 +223,19 @@ public abstract class BlobStoreContractTests(BlobStoreFixture fixture)
     }
 
     [Fact]
-    public async Task Check_succeeds_when_the_store_is_reachable()
+    public async Task Check_succeeds_on_a_usable_store_and_reports_unavailable_when_its_folder_or_bucket_is_missing()
     {
-        await Store.CheckAsync(CancellationToken.None);
+        Assert.Null(await Record.ExceptionAsync(() => Store.CheckAsync(CancellationToken.None)));
+
+        var missing = fixture.CreateStoreWithoutItsContainer();
+        try
+        {
+            await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => missing.CheckAsync(CancellationToken.None));
+        }
+        finally
+        {
+            (missing as IDisposable)?.Dispose();
+        }
     }
 
     private sealed class FailingStream(byte[] data, int failAfter) : MemoryStream(data)

@@ -36,6 +36,35 @@ public static class RawHttp
         return await ReadResponseAsync(stream);
     }
 
+    /// <summary>
+    /// Sends bytes and returns everything the server sent back until it closed the connection
+    /// (a reset counts as closed); throws when it has not closed within 30 s.
+    /// </summary>
+    public static async Task<byte[]> SendAndReadUntilClosedAsync(Uri server, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
+        await stream.FlushAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new MemoryStream();
+        var chunk = new byte[8192];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(chunk, cts.Token)) > 0)
+            {
+                received.Write(chunk, 0, n);
+            }
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+        {
+        }
+
+        return received.ToArray();
+    }
+
     /// <summary>Sends a request head and part of its body, then closes the connection.</summary>
     public static async Task SendAndAbortAsync(Uri server, string head, byte[] partialBody)
     {
