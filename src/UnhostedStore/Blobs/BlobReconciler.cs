@@ -116,7 +116,11 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Storag
                     versions[(row.Owner, row.Path)] = row.ETag;
                 }
 
-                progress?.Report(new ReconcileProgress("checking rows for missing blobs", ++checkedRows, rows.Count));
+                // Most rows cost only a set lookup: report a page at a time, not every row.
+                if (++checkedRows % Page == 0 || checkedRows == rows.Count)
+                {
+                    progress?.Report(new ReconcileProgress("checking rows for missing blobs", checkedRows, rows.Count));
+                }
             }
 
             if (repair && missing.Count > 0)
