@@ -1,8 +1,9 @@
+using UnhostedStore.Cli;
 using UnhostedStore.Hosting;
 
-if (Cli.IsCommand(args))
+if (CliApp.IsCommand(args))
 {
-    return await Cli.RunAsync(args);
+    return await CliApp.RunAsync(args);
 }
 
 var app = AppHost.Build(args);

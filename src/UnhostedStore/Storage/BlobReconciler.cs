@@ -21,6 +21,10 @@ public sealed record ReconcileReport(
 /// the owner's modules (<c>""</c> is the top level).</summary>
 public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualBytes, long RecordedDocuments, long ActualDocuments, string? Module = null);
 
+/// <summary>How far one stage of a reconcile run got: <paramref name="Total"/> is null while it
+/// is not known yet (listing a blob store), and a stage's last report has <c>Done == Total</c>.</summary>
+public sealed record ReconcileProgress(string Stage, int Done, int? Total);
+
 /// <summary>
 /// Finds drift between metadata and blobs, both ways, and usage counters that disagree with the
 /// rows: blobs no row references (left by a crash between upload and commit, or a failed delete),
@@ -33,12 +37,19 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
 {
     private const int Page = 500;
 
-    public async Task<ReconcileReport> RunAsync(bool repair, TimeSpan orphanGrace, bool checkRows, CancellationToken ct)
+    public Task<ReconcileReport> RunAsync(bool repair, TimeSpan orphanGrace, bool checkRows, CancellationToken ct) =>
+        RunAsync(repair, orphanGrace, checkRows, progress: null, ct);
+
+    /// <summary>As above, telling <paramref name="progress"/> (synchronously, on every step; it
+    /// decides how often to show anything) how far each stage got: on a large store a run takes
+    /// minutes, and an operator should see it is moving.</summary>
+    public async Task<ReconcileReport> RunAsync(bool repair, TimeSpan orphanGrace, bool checkRows, IProgress<ReconcileProgress>? progress, CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - orphanGrace;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var orphans = new List<string>();
         var batch = new List<BlobEntry>(Page);
+        progress?.Report(new ReconcileProgress("listing blobs", 0, null));
         await foreach (var blob in blobs.ListAsync(ct))
         {
             seen.Add(blob.Key);
@@ -47,18 +58,23 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
             {
                 orphans.AddRange(await UnreferencedAsync(batch, cutoff, ct));
                 batch.Clear();
+                progress?.Report(new ReconcileProgress("listing blobs", seen.Count, null));
             }
         }
 
         orphans.AddRange(await UnreferencedAsync(batch, cutoff, ct));
+        progress?.Report(new ReconcileProgress("listing blobs", seen.Count, seen.Count));
 
         // A process killed mid-upload leaves its staged temp/spool file, which no listing of
         // blobs shows; it is reported (and removed) as an orphan too.
         var staleTemp = blobs.ListStaleTempFiles(cutoff).Select(t => t.Key).ToList();
 
         var removed = 0;
-        if (repair)
+        if (repair && orphans.Count + staleTemp.Count > 0)
         {
+            var done = 0;
+            var total = orphans.Count + staleTemp.Count;
+            progress?.Report(new ReconcileProgress("removing orphan blobs", 0, total));
             foreach (var key in orphans)
             {
                 // Read the references again right before deleting: a commit may have claimed it.
@@ -67,12 +83,15 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                     await blobs.DeleteAsync(key, ct);
                     removed++;
                 }
+
+                progress?.Report(new ReconcileProgress("removing orphan blobs", ++done, total));
             }
 
             foreach (var name in staleTemp)
             {
                 blobs.DeleteTempFile(name);
                 removed++;
+                progress?.Report(new ReconcileProgress("removing orphan blobs", ++done, total));
             }
         }
 
@@ -86,6 +105,8 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
         {
             var rows = await db.Nodes.AsNoTracking().Where(n => n.BlobKey != null).Select(n => new { n.Owner, n.Path, n.BlobKey, n.ETag }).ToListAsync(ct);
             var versions = new Dictionary<(string, string), string>();
+            var checkedRows = 0;
+            progress?.Report(new ReconcileProgress("checking rows for missing blobs", 0, rows.Count));
             foreach (var row in rows)
             {
                 // A row committed after the listing started points at a blob the listing may not
@@ -95,10 +116,18 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                     missing.Add((row.Owner, row.Path, row.BlobKey!));
                     versions[(row.Owner, row.Path)] = row.ETag;
                 }
+
+                // Most rows cost only a set lookup: report a page at a time, not every row.
+                if (++checkedRows % Page == 0 || checkedRows == rows.Count)
+                {
+                    progress?.Report(new ReconcileProgress("checking rows for missing blobs", checkedRows, rows.Count));
+                }
             }
 
-            if (repair)
+            if (repair && missing.Count > 0)
             {
+                var done = 0;
+                progress?.Report(new ReconcileProgress("removing rows whose blob is missing", 0, missing.Count));
                 foreach (var (owner, path, _) in missing)
                 {
                     // Only the version whose blob is gone: a document written since is left alone.
@@ -108,10 +137,12 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                     {
                         rowsRemoved++;
                     }
+
+                    progress?.Report(new ReconcileProgress("removing rows whose blob is missing", ++done, missing.Count));
                 }
             }
 
-            (drifts, usageRepaired) = await CheckUsageAsync(repair, ct);
+            (drifts, usageRepaired) = await CheckUsageAsync(repair, progress, ct);
         }
 
         return new ReconcileReport(seen.Count, orphans, removed, missing, rowsRemoved, drifts, usageRepaired);
@@ -148,8 +179,9 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
     /// counters, not how they are kept) and compares it with each account's totals and its
     /// per-module rows. Repair rewrites an owner's counters under the account's row lock.
     /// </summary>
-    private async Task<(List<UsageDrift>, int)> CheckUsageAsync(bool repair, CancellationToken ct)
+    private async Task<(List<UsageDrift>, int)> CheckUsageAsync(bool repair, IProgress<ReconcileProgress>? progress, CancellationToken ct)
     {
+        progress?.Report(new ReconcileProgress("checking usage counters", 0, null));
         var actual = await ActualUsageAsync(owner: null, ct);
         var accounts = await db.Accounts.AsNoTracking().ToListAsync(ct);
         var modules = await db.ModuleUsage.AsNoTracking().ToListAsync(ct);
@@ -174,10 +206,13 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
             }
         }
 
+        progress?.Report(new ReconcileProgress("checking usage counters", accounts.Count, accounts.Count));
         var repaired = 0;
-        if (repair)
+        var drifted = drifts.Select(d => d.Owner).Distinct(StringComparer.Ordinal).ToList();
+        if (repair && drifted.Count > 0)
         {
-            foreach (var owner in drifts.Select(d => d.Owner).Distinct(StringComparer.Ordinal))
+            progress?.Report(new ReconcileProgress("repairing usage counters", 0, drifted.Count));
+            foreach (var owner in drifted)
             {
                 // Recomputed under the account's row lock, so no write can interleave.
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -196,6 +231,7 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                 await tx.CommitAsync(ct);
                 db.ChangeTracker.Clear();
                 repaired++;
+                progress?.Report(new ReconcileProgress("repairing usage counters", repaired, drifted.Count));
             }
         }
 

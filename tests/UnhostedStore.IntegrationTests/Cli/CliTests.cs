@@ -107,6 +107,11 @@ public abstract class CliTests(ServerFixture server)
         var remove = await CliRunner.RunAsync(server, null, "users", "remove", user);
         Assert.True(remove.ExitCode == 0, remove.ToString());
 
+        // Its steps are announced on stderr; stdout is only the one-line summary.
+        Assert.StartsWith($"Removed user {user}: 2 document(s), 41 byte(s), ", remove.Stdout, StringComparison.Ordinal);
+        Assert.Single(remove.Stdout.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("users remove: deleting 2 document(s), 41 byte(s)", remove.Stderr, StringComparison.Ordinal);
+
         using (var get = await GetAsync(user, "notes/a", token))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, get.StatusCode);
@@ -164,6 +169,73 @@ public abstract class CliTests(ServerFixture server)
         Assert.Contains("tokens issue", unknown.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Reconcile_prints_its_report_on_stdout_and_its_progress_on_stderr()
+    {
+        var result = await CliRunner.RunAsync(server, null, "reconcile");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // stdout is the report, in the same format as ever, and nothing else.
+        var lines = result.Stdout.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("blobs seen: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("orphan blobs (no row, older than ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("rows whose blob is missing: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("usage counters off: ", StringComparison.Ordinal));
+        Assert.Contains(lines[^1], new[] { "no drift", "drift found; run with --repair to fix it" });
+        Assert.DoesNotContain("reconcile:", result.Stdout, StringComparison.Ordinal);
+
+        // Every stage shows up on stderr, at least when it starts and when it is done.
+        Assert.Contains("reconcile: listing blobs...", result.Stderr, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^reconcile: listing blobs: \d+ done$", System.Text.RegularExpressions.RegexOptions.Multiline), result.Stderr.ReplaceLineEndings("\n"));
+        Assert.Contains("reconcile: checking rows for missing blobs", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("reconcile: checking usage counters...", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_takes_settings_after_the_command_as_the_server_does_and_they_win_over_the_environment()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "unhostedstore-cli-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // The environment points at the fixture's database; the settings on the command line
+            // (an empty Postgres connection string selects SQLite) send migrate elsewhere.
+            string[][] forms =
+            [
+                ["--ConnectionStrings:Postgres=", "DataDirectory=" + Path.Combine(root, "a")],
+                ["--ConnectionStrings:Postgres=", "--DataDirectory=" + Path.Combine(root, "b")],
+                ["--ConnectionStrings:Postgres", string.Empty, "--DataDirectory", Path.Combine(root, "c")],
+            ];
+            foreach (var (settings, dir) in forms.Zip(["a", "b", "c"]))
+            {
+                var result = await CliRunner.RunAsync(server, null, ["migrate", .. settings]);
+                Assert.True(result.ExitCode == 0, result.ToString());
+                Assert.Equal("Migrations applied." + Environment.NewLine, result.Stdout);
+                Assert.True(File.Exists(Path.Combine(root, dir, "unhostedstore.db")), result.ToString());
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_executable_prints_a_commands_help_with_exit_0_and_refuses_an_unknown_option_with_exit_2()
+    {
+        var help = await CliRunner.RunAsync(server, null, "users", "add", "--help");
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.Contains("UnhostedStore users add <name> [options]", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--password-stdin", help.Stdout, StringComparison.Ordinal);
+
+        var unknown = await CliRunner.RunAsync(server, null, "users", "list", "--frob");
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Equal(string.Empty, unknown.Stdout);
+        Assert.Contains("'--frob'", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage:", unknown.Stderr, StringComparison.Ordinal);
+    }
 
     private async Task<HttpStatusCode> PutAsync(string user, string path, string body, string token)
     {

@@ -1,0 +1,10 @@
+namespace UnhostedStore.Cli;
+
+/// <summary>
+/// The streams a command talks through. stdout carries only the command's result, so scripts can
+/// capture it; everything for the operator's eyes (errors, progress) goes to stderr.
+/// </summary>
+public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error)
+{
+    public static CliConsole System => new(Console.In, Console.Out, Console.Error);
+}

@@ -1,0 +1,284 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using UnhostedStore.Accounts;
+using UnhostedStore.Authorization;
+using UnhostedStore.Configuration;
+using UnhostedStore.Hosting;
+using UnhostedStore.Origins;
+using UnhostedStore.Persistence;
+using UnhostedStore.Storage;
+
+namespace UnhostedStore.Cli;
+
+/// <summary>The <c>users</c> commands: accounts, passwords, quotas and invites.</summary>
+internal sealed class UserCommands(IServiceProvider services, CliConsole console)
+{
+    private UserManager<UserAccount> Users => services.GetRequiredService<UserManager<UserAccount>>();
+
+    public static Command Create(CliConsole console) => new("users", "Create, list and remove accounts; passwords, quotas and invites.")
+    {
+        AddCommand(console),
+        ListCommand(console),
+        SetPasswordCommand(console),
+        RemoveCommand(console),
+        SetQuotaCommand(console),
+        InviteCommand(console),
+    };
+
+    private static Command AddCommand(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The new user's name: 1–64 lower-case letters, digits, '.', '_' or '-'." };
+        var admin = Flag("--admin", "Make the account an administrator.");
+        var passwordStdin = Flag("--password-stdin", "Read the password from the first line of stdin.");
+        var noPassword = Flag("--no-password", "Create the account without a password (set one later with set-password).");
+        var command = new Command("add", "Create an account; the password is the first line of stdin.") { name, admin, passwordStdin, noPassword };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(passwordStdin) == result.GetValue(noPassword))
+            {
+                result.AddError("'users add' needs exactly one of --password-stdin and --no-password.");
+            }
+        });
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new UserCommands(services, console).AddAsync(parse.GetRequiredValue(name), parse.GetValue(passwordStdin), parse.GetValue(admin)),
+            ct));
+        return command;
+    }
+
+    private static Command ListCommand(CliConsole console)
+    {
+        var command = new Command("list", "Accounts with admin flag, creation time, storage use and quota.");
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(services => new UserCommands(services, console).ListAsync(ct), ct));
+        return command;
+    }
+
+    private static Command SetPasswordCommand(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The user whose password to replace." };
+        var passwordStdin = Flag("--password-stdin", "Read the new password from the first line of stdin (required).");
+        var command = new Command("set-password", "Replace the password (first line of stdin); also lifts a lockout.") { name, passwordStdin };
+        command.Validators.Add(result =>
+        {
+            // A password on the command line would end up in shell history and process lists,
+            // so stdin is the only way; the flag makes that explicit in scripts.
+            if (!result.GetValue(passwordStdin))
+            {
+                result.AddError("'users set-password' reads the password from stdin: give --password-stdin.");
+            }
+        });
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new UserCommands(services, console).SetPasswordAsync(parse.GetRequiredValue(name)),
+            ct));
+        return command;
+    }
+
+    private static Command RemoveCommand(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The user to remove." };
+        var command = new Command("remove", "Delete the account, its grants, tokens and documents.") { name };
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new UserCommands(services, console).RemoveAsync(parse.GetRequiredValue(name), ct),
+            ct));
+        return command;
+    }
+
+    private static Command SetQuotaCommand(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The user whose quota to set." };
+        var size = new Argument<string>("size")
+        {
+            HelpName = "size|unlimited|default",
+            Description = "e.g. 500M, 10G, 1T or a number of bytes; \"default\" follows Storage:DefaultQuotaBytes.",
+        };
+        var command = new Command("set-quota", "Set a per-user storage quota.") { name, size };
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new UserCommands(services, console).SetQuotaAsync(parse.GetRequiredValue(name), parse.GetRequiredValue(size), ct),
+            ct));
+        return command;
+    }
+
+    private static Command InviteCommand(CliConsole console)
+    {
+        var command = new Command("invite", "Print a one-time sign-up link (valid 7 days; needs Accounts:Signup=Invite).");
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(services => new UserCommands(services, console).InviteAsync(ct), ct));
+        return command;
+    }
+
+    /// <summary>An option that takes no value: <c>--admin true</c> would otherwise swallow the
+    /// next word, where the old parser (and scripts written for it) treat it as an argument.</summary>
+    internal static Option<bool> Flag(string name, string description) =>
+        new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    private async Task<int> AddAsync(string name, bool withPassword, bool admin)
+    {
+        if (!UserName.IsValidAccountName(name))
+        {
+            throw new CliException($"'{name}' is not a valid user name: 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        }
+
+        var password = withPassword ? await ReadPasswordAsync() : null;
+        var result = await AccountCommands.CreateAsync(Users, services.GetRequiredService<TimeProvider>(), name, password, admin);
+        CliShared.ThrowIfFailed(result);
+        await console.Out.WriteLineAsync(password is null
+            ? $"Created user {name} (no password: set one with 'users set-password {name} --password-stdin')."
+            : $"Created user {name}.");
+        return 0;
+    }
+
+    private async Task<int> ListAsync(CancellationToken ct)
+    {
+        var db = services.GetRequiredService<StorageDbContext>();
+        var accounts = await Users.Users.AsNoTracking()
+            .Select(u => new { u.UserName, u.IsAdmin, u.CreatedUtc })
+            .ToListAsync(ct);
+        var usage = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, StringComparer.Ordinal, ct);
+
+        var quotas = services.GetRequiredService<Quotas>();
+        var rows = new List<string[]> { new[] { "NAME", "ADMIN", "CREATED (UTC)", "USED BYTES", "DOCUMENTS", "QUOTA" } };
+        foreach (var a in accounts.OrderBy(a => a.UserName, StringComparer.Ordinal))
+        {
+            usage.TryGetValue(a.UserName!, out var u);
+            rows.Add(
+            [
+                a.UserName!,
+                a.IsAdmin ? "yes" : "no",
+                a.CreatedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                (u?.UsedBytes ?? 0).ToString(CultureInfo.InvariantCulture),
+                (u?.DocumentCount ?? 0).ToString(CultureInfo.InvariantCulture),
+                quotas.Effective(u?.QuotaBytes) switch
+                {
+                    0 => "unlimited",
+                    var q => q.ToString(CultureInfo.InvariantCulture) + (u?.QuotaBytes is null ? " (default)" : string.Empty),
+                },
+            ]);
+        }
+
+        await CliShared.WriteTableAsync(console.Out, rows);
+        return 0;
+    }
+
+    private async Task<int> SetPasswordAsync(string name)
+    {
+        var user = await CliShared.FindUserAsync(Users, name);
+        var password = await ReadPasswordAsync();
+
+        // Validate before removing the old one, so a rejected password leaves the account as it was.
+        foreach (var validator in Users.PasswordValidators)
+        {
+            CliShared.ThrowIfFailed(await validator.ValidateAsync(Users, user, password));
+        }
+
+        if (await Users.HasPasswordAsync(user))
+        {
+            CliShared.ThrowIfFailed(await Users.RemovePasswordAsync(user));
+        }
+
+        CliShared.ThrowIfFailed(await Users.AddPasswordAsync(user, password));
+
+        // An admin reset also lifts a lockout from failed attempts.
+        CliShared.ThrowIfFailed(await Users.SetLockoutEndDateAsync(user, null));
+        CliShared.ThrowIfFailed(await Users.ResetAccessFailedCountAsync(user));
+        await console.Out.WriteLineAsync($"Password of {user.UserName} changed.");
+        return 0;
+    }
+
+    /// <summary>Revokes first (so the user's tokens stop working at once), then deletes the
+    /// documents, the grant and token entries and the account. Each step is announced on
+    /// stderr: deleting a large account's blobs one by one can take a while.</summary>
+    private async Task<int> RemoveAsync(string name, CancellationToken ct)
+    {
+        var user = await CliShared.FindUserAsync(Users, name);
+        await ProgressAsync($"revoking the grants of {name}");
+        await services.GetRequiredService<Grants>().RevokeAsync(name, origin: null, ct);
+
+        var stored = await services.GetRequiredService<StorageDbContext>().Accounts.AsNoTracking()
+            .Where(a => a.UserName == name)
+            .Select(a => new { a.DocumentCount, a.UsedBytes })
+            .FirstOrDefaultAsync(ct);
+        await ProgressAsync(string.Create(CultureInfo.InvariantCulture, $"deleting {stored?.DocumentCount ?? 0} document(s), {stored?.UsedBytes ?? 0} byte(s)"));
+        var (documents, bytes) = await services.GetRequiredService<StorageAdmin>().DeleteAllAsync(name, ct);
+
+        await ProgressAsync("deleting tokens and grants");
+        var tokens = services.GetRequiredService<IOpenIddictTokenManager>();
+        var tokenEntries = new List<object>();
+        await foreach (var token in tokens.FindBySubjectAsync(name, ct))
+        {
+            tokenEntries.Add(token);
+        }
+
+        foreach (var token in tokenEntries)
+        {
+            await tokens.DeleteAsync(token, ct);
+        }
+
+        var authorizations = services.GetRequiredService<IOpenIddictAuthorizationManager>();
+        var grantEntries = new List<object>();
+        await foreach (var authorization in authorizations.FindBySubjectAsync(name, ct))
+        {
+            grantEntries.Add(authorization);
+        }
+
+        foreach (var authorization in grantEntries)
+        {
+            await authorizations.DeleteAsync(authorization, ct);
+        }
+
+        CliShared.ThrowIfFailed(await Users.DeleteAsync(user));
+        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Removed user {name}: {documents} document(s), {bytes} byte(s), {grantEntries.Count} grant(s)."));
+        return 0;
+
+        Task ProgressAsync(string step) => console.Error.WriteLineAsync("users remove: " + step);
+    }
+
+    private async Task<int> SetQuotaAsync(string name, string text, CancellationToken ct)
+    {
+        if (await Users.FindByNameAsync(name) is null)
+        {
+            throw new CliException($"There is no user '{name}'.");
+        }
+
+        long? quota = text switch
+        {
+            "default" => null,
+            "unlimited" => 0,
+            _ => Sizes.TryParse(text, out var bytes) && bytes > 0 ? bytes : throw new CliException($"'{text}' is not a size: use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'."),
+        };
+        await UserLock.SetQuotaAsync(services.GetRequiredService<StorageDbContext>(), name, quota, ct);
+        await console.Out.WriteLineAsync(quota switch
+        {
+            null => $"{name} now has the default quota.",
+            0 => $"{name} now has no quota.",
+            _ => $"{name} may now store {quota} bytes.",
+        });
+        return 0;
+    }
+
+    private async Task<int> InviteAsync(CancellationToken ct)
+    {
+        var options = services.GetRequiredService<IOptions<AccountOptions>>().Value;
+        if (options.Signup != SignupPolicy.Invite)
+        {
+            throw new CliException($"Invite links work only with Accounts:Signup=Invite (it is {options.Signup}).");
+        }
+
+        var token = await services.GetRequiredService<Invites>().CreateAsync("(cli)", ct);
+        var hosting = services.GetRequiredService<IOptions<HostingOptions>>().Value;
+        var origin = hosting.SplitHosts
+            ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost
+            : hosting.PublicOrigin?.TrimEnd('/');
+
+        // Without a configured public origin only the path is known; the operator adds the host.
+        await console.Out.WriteLineAsync((origin ?? string.Empty) + Invites.LinkPath(token));
+        return 0;
+    }
+
+    private async Task<string> ReadPasswordAsync()
+    {
+        var line = await console.In.ReadLineAsync();
+        return string.IsNullOrEmpty(line) ? throw new CliException("No password on stdin (the first line is the password).") : line;
+    }
+}
