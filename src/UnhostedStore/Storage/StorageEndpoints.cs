@@ -52,8 +52,14 @@ public static class StorageEndpoints
             return new StorageOutcome.Preflight();
         }
 
+        // The token is validated before any limit applies, so that a valid one draws only from its
+        // own bucket (see StorageRateLimiter). A token seen before costs a cache look-up.
+        var tokenStatus = BearerToken.Read(request.Headers.Authorization, out var token);
+        var grant = tokenStatus == BearerTokenStatus.Present
+            ? await services.GetRequiredService<StorageAuthenticator>().AuthenticateAsync(context, token)
+            : null;
         var limiter = services.GetRequiredService<StorageRateLimiter>();
-        if (limiter.TryAcquireRequest(context) is { } retryAfter)
+        if (limiter.TryAcquireRequest(context, grant is null ? null : token) is { } retryAfter)
         {
             return new StorageOutcome.TooManyRequests(retryAfter);
         }
@@ -84,19 +90,21 @@ public static class StorageEndpoints
         }
 
         // Access comes first: nothing about the stored data is revealed before it.
-        var access = await AuthorizeAsync(context, owner, path, write: !isGet);
+        var access = Authorize(context, tokenStatus, grant, owner, path, write: !isGet);
         if (access is not null)
         {
             return access;
         }
 
+        // A precondition that is not an entity-tag list is ignored by GET and HEAD and fails a
+        // write with 412 (RequestConditions.Unparseable; spec/conformance.md).
         if (!RequestConditions.TryParse(request.Headers, out var conditions, out var conditionError))
         {
             return new StorageOutcome.BadRequest(conditionError!);
         }
 
         var storage = services.GetRequiredService<StorageService>();
-        if (isGet && path.IsDocument && path.IsUnderPublic && context.Request.Headers.Authorization.Count == 0)
+        if (isGet && path.IsDocument && path.IsUnderPublic && BearerToken.IsBlank(request.Headers.Authorization))
         {
             return await GetPublicDocumentAsync(context, storage, limiter, owner, path, conditions);
         }
@@ -122,6 +130,13 @@ public static class StorageEndpoints
 
         if (isDelete)
         {
+            // RFC 9110 §13.2.1: a write whose precondition cannot be evaluated is not performed,
+            // even where a missing document would otherwise be 404.
+            if (conditions.Unparseable is not null)
+            {
+                return new StorageOutcome.PreconditionFailed(null);
+            }
+
             return await storage.DeleteAsync(owner, path, conditions, context.RequestAborted);
         }
 
@@ -185,6 +200,12 @@ public static class StorageEndpoints
             sizeFeature.MaxRequestBodySize = null;
         }
 
+        // Preconditions come after the request's own checks (RFC 9110 §13.2.1).
+        if (conditions.Unparseable is not null)
+        {
+            return new StorageOutcome.PreconditionFailed(null);
+        }
+
         var body = new Telemetry.CountingReadStream(request.Body);
         try
         {
@@ -196,9 +217,9 @@ public static class StorageEndpoints
         }
     }
 
-    private static async Task<StorageOutcome?> AuthorizeAsync(HttpContext context, string owner, StoragePath path, bool write)
+    private static StorageOutcome? Authorize(
+        HttpContext context, BearerTokenStatus tokenStatus, StorageGrant? grant, string owner, StoragePath path, bool write)
     {
-        var tokenStatus = BearerToken.Read(context.Request.Headers.Authorization, out var token);
         if (tokenStatus == BearerTokenStatus.Malformed)
         {
             return new StorageOutcome.BadRequest("malformed Authorization header");
@@ -215,26 +236,18 @@ public static class StorageEndpoints
             return new StorageOutcome.Unauthorized(TokenSent: false);
         }
 
-        // A client that presented many bad tokens waits before any token of it is looked at,
-        // so guessing tokens is slow (issue 5: throttling of failed tokens).
-        var limiter = context.RequestServices.GetRequiredService<StorageRateLimiter>();
-        if (limiter.FailedTokens.Check(context) is { } failedWait)
-        {
-            return new StorageOutcome.TooManyRequests(failedWait);
-        }
-
-        var authenticator = context.RequestServices.GetRequiredService<StorageAuthenticator>();
-        var grant = await authenticator.AuthenticateAsync(context, token);
         if (grant is null)
         {
-            limiter.FailedTokens.Record(context);
-            return new StorageOutcome.Unauthorized(TokenSent: true);
-        }
+            // Issue 5: an IP that presented many bad tokens gets 429 for its next bad ones (not
+            // for valid ones: the token was validated first; see StorageRateLimiter.FailedTokens).
+            var failed = context.RequestServices.GetRequiredService<StorageRateLimiter>().FailedTokens;
+            if (failed.Check(context) is { } failedWait)
+            {
+                return new StorageOutcome.TooManyRequests(failedWait);
+            }
 
-        // Only tokens that authenticated get a bucket: unknown ones can't fill memory.
-        if (limiter.TryAcquireForToken(token) is { } tokenWait)
-        {
-            return new StorageOutcome.TooManyRequests(tokenWait);
+            failed.Record(context);
+            return new StorageOutcome.Unauthorized(TokenSent: true);
         }
 
         if (!string.Equals(grant.Subject, owner, StringComparison.Ordinal))

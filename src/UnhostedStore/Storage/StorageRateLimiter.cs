@@ -37,14 +37,27 @@ public sealed class StorageRateLimiter : IDisposable
         }));
     }
 
-    /// <summary>Takes one request permit; returns the wait to announce when there is none.</summary>
-    public TimeSpan? TryAcquireRequest(HttpContext context) => Acquire(_requests, context, 1, TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// Takes one request permit; returns the wait to announce when there is none. A request with
+    /// a valid token draws from that token's bucket only, every other request (no token, a
+    /// malformed or an invalid one) from its client IP's. draft-26 §14 asks to limit abuse, not
+    /// users: behind a NAT or a carrier-grade NAT many people share one IP, and the anonymous or
+    /// failing traffic of some of them must never refuse another one's valid credential.
+    /// </summary>
+    public TimeSpan? TryAcquireRequest(HttpContext context, string? validToken) =>
+        validToken is null ? Acquire(_requests, context, 1, TimeSpan.FromSeconds(1)) : TryAcquireForToken(validToken);
 
-    /// <summary>Invalid tokens per client IP: checked before a token is validated.</summary>
+    /// <summary>
+    /// Invalid tokens per client IP. Every token is validated first (a valid one is usually
+    /// answered from the validated-token cache); only a token that fails gets 429 instead of 401
+    /// once its IP's budget is empty. Tokens are 256-bit random, so guessing is hopeless anyway:
+    /// this bounds the cost and noise of a client that keeps presenting bad tokens (it is told to
+    /// back off with Retry-After) without hiding whether a token is valid.
+    /// </summary>
     public FailureThrottle FailedTokens { get; }
 
     /// <summary>Takes one request permit of an authenticated token; returns the wait to announce when there is none.</summary>
-    public TimeSpan? TryAcquireForToken(string token)
+    private TimeSpan? TryAcquireForToken(string token)
     {
         if (!_enabled)
         {
