@@ -35,7 +35,7 @@ public sealed class RateLimitOptions
     /// <remarks>
     /// With <see cref="StoragePerTokenBurst"/>, sized so that a remotestorage.js app's first sync of
     /// a 10,000-document module (10,011 requests, 10 in parallel) gets no 429 even over loopback,
-    /// where it ran at about 6,100 requests/s (FirstSyncTests; README "Abuse limits"). Over a real
+    /// where it ran at 4,600–8,700 requests/s (AbuseLimitFirstSyncTests; README "Abuse limits"). Over a real
     /// network 10 parallel requests make a few hundred per second, far under the sustained rate.
     /// </remarks>
     public int StoragePerTokenPerSecond { get; set; } = 1000;

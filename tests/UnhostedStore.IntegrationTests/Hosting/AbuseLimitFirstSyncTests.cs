@@ -16,7 +16,7 @@ namespace UnhostedStore.IntegrationTests.Hosting;
 /// concurrency remotestorage.js uses (<c>Sync.numThreads = 10</c> in src/sync.ts of 2.0.0-beta.10
 /// and src/sync.js of 1.2.3), must never meet a 429.
 /// </summary>
-public abstract class FirstSyncTests(DefaultLimitsServerFixture server, ITestOutputHelper output)
+public abstract class AbuseLimitFirstSyncTests(DefaultLimitsServerFixture server, ITestOutputHelper output)
 {
     /// <summary>remotestorage.js's <c>Sync.numThreads</c>: parallel requests of a sync.</summary>
     public const int RemoteStorageJsParallelRequests = 10;
@@ -118,6 +118,6 @@ public abstract class FirstSyncTests(DefaultLimitsServerFixture server, ITestOut
     }
 }
 
-public sealed class FirstSyncTests_Sqlite(DefaultLimitsSqliteFixture server, ITestOutputHelper output) : FirstSyncTests(server, output), IClassFixture<DefaultLimitsSqliteFixture>;
+public sealed class AbuseLimitFirstSyncTests_Sqlite(DefaultLimitsSqliteFixture server, ITestOutputHelper output) : AbuseLimitFirstSyncTests(server, output), IClassFixture<DefaultLimitsSqliteFixture>;
 
-public sealed class FirstSyncTests_Postgres(DefaultLimitsPostgresFixture server, ITestOutputHelper output) : FirstSyncTests(server, output), IClassFixture<DefaultLimitsPostgresFixture>;
+public sealed class AbuseLimitFirstSyncTests_Postgres(DefaultLimitsPostgresFixture server, ITestOutputHelper output) : AbuseLimitFirstSyncTests(server, output), IClassFixture<DefaultLimitsPostgresFixture>;
