@@ -42,7 +42,8 @@ public sealed class StorageRateLimiter : IDisposable
     /// a valid token draws from that token's bucket only, every other request (no token, a
     /// malformed or an invalid one) from its client IP's. draft-26 §14 asks to limit abuse, not
     /// users: behind a NAT or a carrier-grade NAT many people share one IP, and the anonymous or
-    /// failing traffic of some of them must never refuse another one's valid credential.
+    /// failing traffic of some of them must never refuse another one's valid credential. Only
+    /// tokens that authenticated get a bucket, so unknown ones can't fill memory.
     /// </summary>
     public TimeSpan? TryAcquireRequest(HttpContext context, string? validToken) =>
         validToken is null ? Acquire(_requests, context, 1, TimeSpan.FromSeconds(1)) : TryAcquireForToken(validToken);
