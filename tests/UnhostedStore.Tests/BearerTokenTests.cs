@@ -13,6 +13,26 @@ public class BearerTokenTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("\t")]
+    public void An_empty_or_whitespace_header_is_absent_like_no_header(string header)
+    {
+        Assert.True(BearerToken.IsBlank(new StringValues(header)));
+        Assert.Equal(BearerTokenStatus.Absent, BearerToken.Read(new StringValues(header), out var token));
+        Assert.Equal(string.Empty, token);
+    }
+
+    [Fact]
+    public void Only_a_missing_or_blank_header_is_blank()
+    {
+        Assert.True(BearerToken.IsBlank(StringValues.Empty));
+        Assert.False(BearerToken.IsBlank(new StringValues("Bearer abc")));
+        Assert.False(BearerToken.IsBlank(new StringValues("Basic dXNlcjpwYXNz")));
+        Assert.False(BearerToken.IsBlank(new StringValues(["", ""])));
+    }
+
+    [Theory]
     [InlineData("Basic dXNlcjpwYXNz")]
     [InlineData("Digest username=\"a\"")]
     [InlineData("Bearerabc")]
@@ -47,7 +67,6 @@ public class BearerTokenTests
     [InlineData("Bearer ==")]
     [InlineData("Bearer a\tb")]
     [InlineData("Bearer \u00e9")]
-    [InlineData("   ")]
     public void A_malformed_credential_is_malformed(string header)
     {
         Assert.Equal(BearerTokenStatus.Malformed, BearerToken.Read(new StringValues(header), out var token));

@@ -113,6 +113,8 @@ public class EntityTagConditionTests
     [InlineData("W/")]
     [InlineData("W \"a\"")]
     [InlineData("\"a b\"")]
+    [InlineData("\"match me\"")]
+    [InlineData("garbage")]
     [InlineData(",")]
     [InlineData(" , , ")]
     [InlineData("\"a\";")]

@@ -99,14 +99,45 @@ public class RequestConditionsTests
     }
 
     [Theory]
+    [InlineData("If-Match", "not-a-tag")]
+    [InlineData("If-Match", "\"match me\"")]
+    [InlineData("If-None-Match", "*, \"a\"")]
+    [InlineData("If-None-Match", "garbage")]
+    public void An_unparseable_condition_is_no_error_but_is_named_and_left_out(string header, string value)
+    {
+        var headers = new HeaderDictionary { [header] = value };
+        Assert.True(RequestConditions.TryParse(headers, out var conditions, out var error));
+        Assert.Null(error);
+        Assert.Equal(header, conditions.Unparseable);
+        Assert.Null(conditions.IfMatch);
+        Assert.Null(conditions.IfNoneMatch);
+    }
+
+    [Theory]
     [InlineData("If-Match")]
     [InlineData("If-None-Match")]
-    public void A_malformed_condition_header_is_an_error_naming_it(string header)
+    public void An_unparseable_condition_fails_every_write_whether_or_not_the_document_exists(string header)
     {
-        var headers = new HeaderDictionary { [header] = "not-a-tag" };
-        Assert.False(RequestConditions.TryParse(headers, out var conditions, out var error));
-        Assert.Same(RequestConditions.None, conditions);
-        Assert.Equal($"malformed {header} header", error);
+        var headers = new HeaderDictionary { [header] = "\"match me\"" };
+        Assert.True(RequestConditions.TryParse(headers, out var conditions, out _));
+        Assert.True(conditions.WriteFails(null));
+        Assert.True(conditions.WriteFails(Current));
+    }
+
+    [Fact]
+    public void A_valid_condition_beside_an_unparseable_one_is_kept()
+    {
+        var headers = new HeaderDictionary { ["If-Match"] = "garbage", ["If-None-Match"] = "\"current\"" };
+        Assert.True(RequestConditions.TryParse(headers, out var conditions, out _));
+        Assert.Equal("If-Match", conditions.Unparseable);
+        Assert.Null(conditions.IfMatch);
+        Assert.True(conditions.IfNoneMatch!.MatchesWeak(Current));
+    }
+
+    [Fact]
+    public void Valid_conditions_are_not_unparseable()
+    {
+        Assert.Null(Parse(ifMatch: "\"current\"", ifNoneMatch: "*").Unparseable);
     }
 
     [Fact]

@@ -5,9 +5,11 @@ namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
 /// Counts failures (bad tokens, bad passwords) per client IP in a token bucket of
-/// <c>perMinute</c> permits. <see cref="Check"/> asks before the expensive check runs and takes
-/// nothing; <see cref="Record"/> takes one permit per failure. An IP whose bucket is empty is
-/// refused until a permit comes back, so guessing runs at most at that rate.
+/// <c>perMinute</c> permits. <see cref="Check"/> takes nothing; <see cref="Record"/> takes one
+/// permit per failure. Logins ask before the password is checked, so an IP whose bucket is empty
+/// is refused until a permit comes back and guessing runs at most at that rate. Storage asks only
+/// once a token has failed, so a valid token is never refused for other people's failures on a
+/// shared IP (draft-26 §14; StorageRateLimiter.FailedTokens says why that is safe).
 /// </summary>
 public sealed class FailureThrottle : IDisposable
 {

@@ -1,22 +1,20 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using UnhostedStore.Hosting;
+using UnhostedStore.Authorization;
 
 namespace UnhostedStore.AbuseLimits;
 
 /// <summary>
-/// Limits on storage requests: per client IP, per valid token (keyed by the token's SHA-256, the
-/// token itself is never kept), on misses under <c>/public/</c>, and on invalid tokens per IP.
+/// Limits on storage requests: per client IP, per valid token (keyed by <see cref="TokenKey"/>, the
+/// token's SHA-256: the token itself is never kept), on misses under <c>/public/</c>, and on invalid tokens per IP.
 /// </summary>
 public sealed class StorageRateLimiter : IDisposable
 {
     private readonly bool _enabled;
     private readonly PartitionedRateLimiter<IPAddress> _requests;
     private readonly PartitionedRateLimiter<IPAddress> _publicMisses;
-    private readonly PartitionedRateLimiter<string> _tokens;
+    private readonly PartitionedRateLimiter<TokenKey> _tokens;
 
     public StorageRateLimiter(IOptions<RateLimitOptions> options)
     {
@@ -24,7 +22,7 @@ public sealed class StorageRateLimiter : IDisposable
         _enabled = o.Enabled;
         _requests = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip =>
             RateLimitPartition.GetTokenBucketLimiter(ip, _ => RateLimitOptions.PerSecond(o.StoragePerIpPerSecond, o.StoragePerIpBurst)));
-        _tokens = PartitionedRateLimiter.Create<string, string>(hash =>
+        _tokens = PartitionedRateLimiter.Create<TokenKey, TokenKey>(hash =>
             RateLimitPartition.GetTokenBucketLimiter(hash, _ => RateLimitOptions.PerSecond(o.StoragePerTokenPerSecond, o.StoragePerTokenBurst)));
         FailedTokens = new FailureThrottle(o.Enabled, o.FailedTokensPerIpPerMinute);
         _publicMisses = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetSlidingWindowLimiter(ip, _ => new SlidingWindowRateLimiterOptions
@@ -37,22 +35,35 @@ public sealed class StorageRateLimiter : IDisposable
         }));
     }
 
-    /// <summary>Takes one request permit; returns the wait to announce when there is none.</summary>
-    public TimeSpan? TryAcquireRequest(HttpContext context) => Acquire(_requests, context, 1, TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// Takes one request permit; returns the wait to announce when there is none. A request with
+    /// a valid token draws from that token's bucket only, every other request (no token, a
+    /// malformed or an invalid one) from its client IP's. draft-26 §14 asks to limit abuse, not
+    /// users: behind a NAT or a carrier-grade NAT many people share one IP, and the anonymous or
+    /// failing traffic of some of them must never refuse another one's valid credential. Only
+    /// tokens that authenticated get a bucket, so unknown ones can't fill memory.
+    /// </summary>
+    public TimeSpan? TryAcquireRequest(HttpContext context, TokenKey? validToken) =>
+        validToken is { } key ? TryAcquireForToken(key) : Acquire(_requests, context, 1, TimeSpan.FromSeconds(1));
 
-    /// <summary>Invalid tokens per client IP: checked before a token is validated.</summary>
+    /// <summary>
+    /// Invalid tokens per client IP. Every token is validated first (a valid one is usually
+    /// answered from the validated-token cache); only a token that fails gets 429 instead of 401
+    /// once its IP's budget is empty. Tokens are 256-bit random, so guessing is hopeless anyway:
+    /// this bounds the cost and noise of a client that keeps presenting bad tokens (it is told to
+    /// back off with Retry-After) without hiding whether a token is valid.
+    /// </summary>
     public FailureThrottle FailedTokens { get; }
 
     /// <summary>Takes one request permit of an authenticated token; returns the wait to announce when there is none.</summary>
-    public TimeSpan? TryAcquireForToken(string token)
+    private TimeSpan? TryAcquireForToken(TokenKey key)
     {
         if (!_enabled)
         {
             return null;
         }
 
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-        using var lease = _tokens.AttemptAcquire(hash, 1);
+        using var lease = _tokens.AttemptAcquire(key, 1);
         if (lease.IsAcquired)
         {
             return null;

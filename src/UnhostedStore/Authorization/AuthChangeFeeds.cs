@@ -77,7 +77,7 @@ public sealed partial class PostgresAuthChangeListener(
     /// <summary>
     /// The listener runs on a thread of its own with Npgsql's synchronous API: a notification is
     /// handled as soon as it arrives, never queued behind requests in the thread pool, which keeps
-    /// the window between a revocation's commit elsewhere and its effect here short (issue 6).
+    /// the window between a revocation's commit elsewhere and its effect here short.
     /// </summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Listen(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -15,10 +15,17 @@ public static class BearerToken
     /// <summary>Longer credentials are malformed; our tokens are 43 characters.</summary>
     public const int MaxLength = 4096;
 
+    /// <summary>
+    /// No credentials at all: no Authorization header, or one that is empty or only whitespace
+    /// (some clients send <c>Authorization:</c> with nothing when they have no token yet).
+    /// </summary>
+    public static bool IsBlank(StringValues authorization) =>
+        authorization.Count == 0 || (authorization.Count == 1 && string.IsNullOrWhiteSpace(authorization[0]));
+
     public static BearerTokenStatus Read(StringValues authorization, out string token)
     {
         token = string.Empty;
-        if (authorization.Count == 0)
+        if (IsBlank(authorization))
         {
             return BearerTokenStatus.Absent;
         }
@@ -32,7 +39,7 @@ public static class BearerToken
         if (value.Length < 7 || !value[..7].Equals("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             // Another scheme (Basic, …) is not a bearer token: answered as "no token".
-            return value.IsWhiteSpace() ? BearerTokenStatus.Malformed : BearerTokenStatus.Absent;
+            return BearerTokenStatus.Absent;
         }
 
         var t = value[7..].Trim(' ');

@@ -2,6 +2,13 @@ using Microsoft.AspNetCore.Authentication;
 
 namespace UnhostedStore.Authorization;
 
+/// <summary>A request's bearer credential: whether one was sent, its hash, and its grant when valid.</summary>
+public readonly record struct StorageCredentials(BearerTokenStatus Status, TokenKey Key, StorageGrant? Grant)
+{
+    /// <summary>The hash of a token that authenticated, for the limits keyed by token.</summary>
+    public TokenKey? ValidKey => Grant is null ? null : Key;
+}
+
 /// <summary>
 /// Authenticates a bearer token for storage. A token seen before is answered from
 /// <see cref="ValidatedTokenCache"/> (no database round trip); any other goes through the
@@ -16,7 +23,21 @@ public sealed class StorageAuthenticator(
 {
     private bool? _registered;
 
-    public async Task<StorageGrant?> AuthenticateAsync(HttpContext context, string token)
+    /// <summary>Reads the request's bearer credential (RFC 6750 §2.1) and, when there is one,
+    /// authenticates it: the status, the token's hash (never the token) and the grant if valid.</summary>
+    public async Task<StorageCredentials> ReadAsync(HttpContext context)
+    {
+        var status = BearerToken.Read(context.Request.Headers.Authorization, out var token);
+        if (status != BearerTokenStatus.Present)
+        {
+            return new StorageCredentials(status, default, null);
+        }
+
+        var key = TokenKey.Of(token);
+        return new StorageCredentials(status, key, await AuthenticateAsync(context, token, key));
+    }
+
+    private async Task<StorageGrant?> AuthenticateAsync(HttpContext context, string token, TokenKey key)
     {
         _registered ??= await schemes.GetSchemeAsync(StorageClaims.Scheme) is not null;
         if (_registered != true)
@@ -24,7 +45,6 @@ public sealed class StorageAuthenticator(
             return null;
         }
 
-        var key = TokenKey.Of(token);
         if (changes.Refresh() && cache.TryGet(key, out var cached))
         {
             if (cached.AuthorizationId is { } id)

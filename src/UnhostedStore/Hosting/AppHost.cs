@@ -72,7 +72,7 @@ public static class AppHost
         app.UseMiddleware<HostSplitMiddleware>();
 
         // Storage leaves the pipeline here: it needs none of what follows (pages, static files,
-        // routing, cookie authentication), and every middleware costs on the hot path (issue 6).
+        // routing, cookie authentication), and every middleware costs on the hot path.
         // Targets are matched raw: the server has already resolved "." and ".." in Path, so a
         // storage target that used them may no longer look like one, and the handler must
         // reject them itself, with CORS headers (draft-26 §4).

@@ -15,7 +15,7 @@ public sealed record ListingRow(string Path, bool IsFolder, string ETag, string?
 
 /// <summary>
 /// The two reads almost every storage request makes, in plain ADO.NET on the provider's own
-/// data source rather than through EF Core (issue 6: the query pipeline, interceptors and
+/// data source rather than through EF Core (the query pipeline, interceptors and
 /// materializer cost more than the database round trip's client side). One SQL text serves both
 /// providers; on PostgreSQL the statements are prepared on each connection (auto-prepare,
 /// <see cref="PersistenceServices.WithAutoPrepare"/>). Writes stay in EF Core.

@@ -61,7 +61,7 @@ public static class PersistenceServices
 
     /// <summary>
     /// Server-side prepared statements for the few statements every request runs: PostgreSQL
-    /// then skips parsing and planning them (issue 6). Kept if the operator set it (e.g. 0 behind
+    /// then skips parsing and planning them. Kept if the operator set it (e.g. 0 behind
     /// a transaction-pooling PgBouncer older than 1.21).
     /// </summary>
     internal static string WithAutoPrepare(string connectionString)

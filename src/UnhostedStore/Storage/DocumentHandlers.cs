@@ -10,7 +10,9 @@ public static class DocumentHandlers
     public static async Task<StorageOutcome> GetAsync(StorageRequest request)
     {
         var reads = request.Services.GetRequiredService<DocumentReads>();
-        if (!request.TokenSent && request.Path.IsUnderPublic)
+        // draft-26 §14: public URLs are capabilities, so guessing them is held back for every
+        // reader but the owner, whatever credential (none, another user's, an invalid one) came.
+        if (!request.ByOwner && request.Path.IsUnderPublic)
         {
             return await GetPublicAsync(request, reads);
         }
@@ -19,8 +21,8 @@ public static class DocumentHandlers
     }
 
     /// <summary>
-    /// A tokenless read of a public document. draft-26 §14: servers SHOULD stop brute-force
-    /// guessing of public URLs, so each client IP may miss only a few times a minute.
+    /// A read of a public document by anyone but its owner. draft-26 §14: servers SHOULD stop
+    /// brute-force guessing of public URLs, so each client IP may miss only a few times a minute.
     /// </summary>
     private static async Task<StorageOutcome> GetPublicAsync(StorageRequest request, DocumentReads reads)
     {
@@ -60,6 +62,13 @@ public static class DocumentHandlers
             return new StorageOutcome.PayloadTooLarge(options.MaxDocumentBytes);
         }
 
+        // RFC 9110 §13.2.1: preconditions are evaluated after the request's own checks, and a
+        // write whose precondition cannot be evaluated is not performed.
+        if (r.Conditions.Unparseable is not null)
+        {
+            return new StorageOutcome.PreconditionFailed(null);
+        }
+
         // Our own limit applies (LengthLimitedStream), streaming; Kestrel's global cap would
         // answer 413 without CORS headers.
         if (r.Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -74,7 +83,12 @@ public static class DocumentHandlers
     }
 
     public static Task<StorageOutcome> DeleteAsync(StorageRequest request) =>
-        request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
+
+        // RFC 9110 §13.2.1: a write whose precondition cannot be evaluated is not performed,
+        // even where a missing document would otherwise answer 404.
+        request.Conditions.Unparseable is not null
+            ? Task.FromResult<StorageOutcome>(new StorageOutcome.PreconditionFailed(null))
+            : request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
 
     private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
 }

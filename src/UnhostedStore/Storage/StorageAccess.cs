@@ -3,9 +3,6 @@ using UnhostedStore.Authorization;
 
 namespace UnhostedStore.Storage;
 
-/// <summary>Whether a request may touch a path, and whether it presented a token.</summary>
-public readonly record struct AccessResult(StorageOutcome? Refusal, bool TokenSent);
-
 /// <summary>
 /// draft-26 §9 access, checked before anything about the stored data is read: public documents
 /// are readable by anyone; everything else needs a bearer token of the owner whose scope
@@ -13,58 +10,52 @@ public readonly record struct AccessResult(StorageOutcome? Refusal, bool TokenSe
 /// </summary>
 public static class StorageAccess
 {
-    public static async Task<AccessResult> CheckAsync(HttpContext context, string owner, StoragePath path, bool write)
+    /// <summary>Null when the request may go on, else the refusal.</summary>
+    public static StorageOutcome? Check(HttpContext context, StorageCredentials credentials, string owner, StoragePath path, bool write)
     {
-        var tokenStatus = BearerToken.Read(context.Request.Headers.Authorization, out var token);
-        if (tokenStatus == BearerTokenStatus.Malformed)
+        // An empty or blank header is no credential at all (BearerToken.Read); only a header that
+        // names a scheme but not a well-formed token cannot be understood.
+        if (credentials.Status == BearerTokenStatus.Malformed)
         {
-            return new(new StorageOutcome.BadRequest("malformed Authorization header"), false);
+            return new StorageOutcome.BadRequest("malformed Authorization header");
         }
-
-        var tokenSent = tokenStatus == BearerTokenStatus.Present;
 
         // draft-26 §9: public documents (not folders) are readable by anyone.
         if (!write && path.IsDocument && path.IsUnderPublic)
         {
-            return new(null, tokenSent);
+            return null;
         }
 
-        if (!tokenSent)
+        if (credentials.Status == BearerTokenStatus.Absent)
         {
-            return new(new StorageOutcome.Unauthorized(TokenSent: false), false);
+            return new StorageOutcome.Unauthorized(TokenSent: false);
         }
 
-        // A client that presented many bad tokens waits before any token of it is looked at,
-        // so guessing tokens is slow.
-        var limiter = context.RequestServices.GetRequiredService<StorageRateLimiter>();
-        if (limiter.FailedTokens.Check(context) is { } failedWait)
+        if (credentials.Grant is not { } grant)
         {
-            return new(new StorageOutcome.TooManyRequests(failedWait), true);
-        }
+            // The token was validated before any limit applied, so a valid one is never refused
+            // here for what others behind the same IP did; only failing tokens draw from the
+            // IP's failure budget, and once it is empty they get 429 instead of 401.
+            var failed = context.RequestServices.GetRequiredService<StorageRateLimiter>().FailedTokens;
+            if (failed.Check(context) is { } failedWait)
+            {
+                return new StorageOutcome.TooManyRequests(failedWait);
+            }
 
-        var grant = await context.RequestServices.GetRequiredService<StorageAuthenticator>().AuthenticateAsync(context, token);
-        if (grant is null)
-        {
-            limiter.FailedTokens.Record(context);
-            return new(new StorageOutcome.Unauthorized(TokenSent: true), true);
-        }
-
-        // Only tokens that authenticated get a bucket: unknown ones can't fill memory.
-        if (limiter.TryAcquireForToken(token) is { } tokenWait)
-        {
-            return new(new StorageOutcome.TooManyRequests(tokenWait), true);
+            failed.Record(context);
+            return new StorageOutcome.Unauthorized(TokenSent: true);
         }
 
         if (!string.Equals(grant.Subject, owner, StringComparison.Ordinal))
         {
-            return new(new StorageOutcome.Forbidden("the token is not valid for this storage", InsufficientScope: false), true);
+            return new StorageOutcome.Forbidden("the token is not valid for this storage", InsufficientScope: false);
         }
 
         if (!grant.Scopes.Allows(path.Module, write))
         {
-            return new(new StorageOutcome.Forbidden("the token's scope does not cover this path", InsufficientScope: true), true);
+            return new StorageOutcome.Forbidden("the token's scope does not cover this path", InsufficientScope: true);
         }
 
-        return new(null, true);
+        return null;
     }
 }

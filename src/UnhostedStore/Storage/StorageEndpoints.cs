@@ -2,12 +2,16 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using UnhostedStore.AbuseLimits;
+using UnhostedStore.Authorization;
 
 namespace UnhostedStore.Storage;
 
 /// <summary>What one request is about, once its target, credentials and conditions are parsed.</summary>
-public sealed record StorageRequest(HttpContext Context, string Owner, StoragePath Path, RequestConditions Conditions, bool TokenSent)
+public sealed record StorageRequest(HttpContext Context, string Owner, StoragePath Path, RequestConditions Conditions, StorageCredentials Credentials)
 {
+    /// <summary>Whether the owner's own valid token came with the request.</summary>
+    public bool ByOwner => Credentials.Grant is { } grant && string.Equals(grant.Subject, Owner, StringComparison.Ordinal);
+
     public IServiceProvider Services => Context.RequestServices;
 
     public CancellationToken Aborted => Context.RequestAborted;
@@ -78,9 +82,13 @@ public static class StorageEndpoints
             return new StorageOutcome.Preflight();
         }
 
+        // The token is validated before any limit applies, so that a valid one draws only from
+        // its own bucket: behind a shared NAT, others' requests never use up a valid credential's
+        // permits (draft-26 §14 asks to limit abuse, not users). A known token costs a cache look-up.
         var services = context.RequestServices;
+        var credentials = await services.GetRequiredService<StorageAuthenticator>().ReadAsync(context);
         var limiter = services.GetRequiredService<StorageRateLimiter>();
-        if (limiter.TryAcquireRequest(context) is { } retryAfter)
+        if (limiter.TryAcquireRequest(context, credentials.ValidKey) is { } retryAfter)
         {
             return new StorageOutcome.TooManyRequests(retryAfter);
         }
@@ -106,19 +114,20 @@ public static class StorageEndpoints
 
         // Access comes first: nothing about the stored data is revealed before it.
         var path = target.Path!;
-        var access = await StorageAccess.CheckAsync(context, target.Owner!, path, route.Writes);
-        if (access.Refusal is { } refused)
+        if (StorageAccess.Check(context, credentials, target.Owner!, path, route.Writes) is { } refused)
         {
             return refused;
         }
 
+        // A precondition that is not an entity-tag list is ignored by GET and HEAD and fails a
+        // write with 412 (RequestConditions.Unparseable); only one that cannot be read at all is 400.
         if (!RequestConditions.TryParse(request.Headers, out var conditions, out var conditionError))
         {
             return new StorageOutcome.BadRequest(conditionError!);
         }
 
         var handler = path.IsFolder ? route.Folder : route.Document;
-        return await handler(new StorageRequest(context, target.Owner!, path, conditions, access.TokenSent));
+        return await handler(new StorageRequest(context, target.Owner!, path, conditions, credentials));
     }
 
     private static bool IsOnlyChunked(StringValues values) =>

@@ -261,7 +261,9 @@ public static class StorageResponder
 /// </summary>
 public static class Cors
 {
-    public const string ExposedHeaders = "ETag, Content-Type, Content-Length, Content-Range, Accept-Ranges, Last-Modified";
+    /// <summary>Retry-After (429, 503) and WWW-Authenticate (401, 403) too, so an app can tell how
+    /// long to wait and why it was refused.</summary>
+    public const string ExposedHeaders = "ETag, Content-Type, Content-Length, Content-Range, Accept-Ranges, Last-Modified, Retry-After, WWW-Authenticate";
 
     public const string AllowedHeaders = "Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range";
 

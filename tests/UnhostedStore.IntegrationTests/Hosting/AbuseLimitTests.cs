@@ -6,7 +6,7 @@ using UnhostedStore.IntegrationTests.Infrastructure;
 namespace UnhostedStore.IntegrationTests.Hosting;
 
 /// <summary>
-/// Issue 5, abuse limits: per-token storage limit, per-IP limit on the OAuth endpoints and the
+/// Abuse limits: per-token storage limit, per-IP limit on the OAuth endpoints and the
 /// login/signup/setup pages, throttling of failed tokens and failed logins. Every limit answers
 /// 429 with Retry-After, and the client recovers once it has waited that long. Each test is its
 /// own client IP (X-Forwarded-For from the trusted loopback proxy), so tests share no bucket.
@@ -60,7 +60,7 @@ public abstract class AbuseLimitTests(AbuseLimitedServerFixture server)
     }
 
     [Fact]
-    public async Task An_ip_that_presents_many_bad_tokens_gets_429_before_any_token_is_checked_and_recovers()
+    public async Task An_ip_that_presents_many_bad_tokens_gets_429_for_bad_tokens_only_and_recovers()
     {
         var user = ServerFixture.NewUser();
         var valid = server.Tokens.Issue(user, "notes:r");
@@ -96,13 +96,22 @@ public abstract class AbuseLimitTests(AbuseLimitedServerFixture server)
         Assert.False(limited.Headers.Contains("WWW-Authenticate"));
         limited.Dispose();
 
-        // Nothing from that address is looked at now, not even a valid token ...
+        // A valid token from that address is still served (someone else behind the same NAT) ...
         using (var response = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", valid, guesser))
         {
-            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        // ... while other clients are not affected.
+        // ... while its bad tokens, the revoked one too, still get 429 (a permit that came back in
+        // the meantime lets at most one of them through as a 401).
+        using (var first = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", revoked, guesser))
+        using (var second = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", "guess" + Guid.NewGuid().ToString("N"), guesser))
+        {
+            Assert.Contains(HttpStatusCode.TooManyRequests, new[] { first.StatusCode, second.StatusCode });
+            Assert.All(new[] { first.StatusCode, second.StatusCode }, s => Assert.True(s is HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized, $"{s}"));
+        }
+
+        // ... and other clients are not affected.
         using (var response = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", valid, AbuseLimitedServerFixture.ClientIp()))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -118,6 +127,47 @@ public abstract class AbuseLimitTests(AbuseLimitedServerFixture server)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task After_100_invalid_tokens_from_one_ip_a_valid_token_from_that_ip_gets_200_while_invalid_ones_get_429()
+    {
+        var user = ServerFixture.NewUser();
+        var valid = server.Tokens.Issue(user, "notes:rw");
+        var shared = AbuseLimitedServerFixture.ClientIp();
+
+        var statuses = new List<HttpStatusCode>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 100; i++)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", "guess" + Guid.NewGuid().ToString("N"), shared);
+            statuses.Add(response.StatusCode);
+        }
+
+        // The failure budget (20 a minute, one back every 3 s) went first, then bad tokens got 429.
+        Assert.All(statuses.Take(AbuseLimitedServerFixture.FailedTokensPerMinute), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"{s}"));
+        var refills = 1 + (int)(watch.Elapsed.TotalSeconds / 3);
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), AbuseLimitedServerFixture.FailedTokensPerMinute, AbuseLimitedServerFixture.FailedTokensPerMinute + refills);
+
+        // Reads and writes with the valid token (within its own budget of 4) go through ...
+        using (var read = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", valid, shared))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        using (var write = new HttpRequestMessage(HttpMethod.Put, $"/storage/{user}/notes/mine") { Content = new StringContent("mine") }.WithToken(valid))
+        {
+            write.Headers.Add("X-Forwarded-For", shared);
+            using var response = await server.Client.SendAsync(write);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        // ... and bad tokens right after them are still refused with 429 (a permit that came back
+        // in the meantime lets at most one of two through as a 401).
+        using var invalid = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", "guess" + Guid.NewGuid().ToString("N"), shared);
+        using var again = await SendAsync(HttpMethod.Get, $"/storage/{user}/notes/", "guess" + Guid.NewGuid().ToString("N"), shared);
+        Assert.Contains(HttpStatusCode.TooManyRequests, new[] { invalid.StatusCode, again.StatusCode });
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using UnhostedStore.IntegrationTests.Infrastructure;
 namespace UnhostedStore.IntegrationTests.Hosting;
 
 /// <summary>
-/// Issue 5, security headers: the pages allow only our own resources, no framing, no referrer,
+/// Security headers: the pages allow only our own resources, no framing, no referrer,
 /// no sniffing; storage responses are never sniffed, and a stored document opened in a browser
 /// tab is sandboxed (draft-26 §14: apps may upload HTML).
 /// </summary>

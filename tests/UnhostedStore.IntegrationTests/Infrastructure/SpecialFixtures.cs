@@ -109,3 +109,26 @@ public sealed class QuotaSqliteFixture() : QuotaServerFixture(Backend.SqliteFile
 public sealed class QuotaPostgresFixture() : QuotaServerFixture(Backend.PostgresFileSystem);
 
 public sealed class QuotaPostgresS3Fixture() : QuotaServerFixture(Backend.PostgresS3);
+
+/// <summary>
+/// A server with the real default abuse limits of <see cref="UnhostedStore.AbuseLimits.RateLimitOptions"/>
+/// (every other fixture lifts them to 1,000,000) and the real inline threshold, to check that a
+/// legitimate client never meets them.
+/// </summary>
+public abstract class DefaultLimitsServerFixture(Backend backend) : ServerFixture(backend)
+{
+    protected override void ConfigureSettings(IWebHostBuilder builder)
+    {
+        var defaults = new UnhostedStore.AbuseLimits.RateLimitOptions();
+        foreach (var property in typeof(UnhostedStore.AbuseLimits.RateLimitOptions).GetProperties())
+        {
+            builder.UseSetting($"{UnhostedStore.AbuseLimits.RateLimitOptions.Section}:{property.Name}", Convert.ToString(property.GetValue(defaults), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        builder.UseSetting("Storage:InlineMaxBytes", new UnhostedStore.Storage.StorageOptions().InlineMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class DefaultLimitsSqliteFixture() : DefaultLimitsServerFixture(Backend.SqliteFileSystem);
+
+public sealed class DefaultLimitsPostgresFixture() : DefaultLimitsServerFixture(Backend.PostgresFileSystem);

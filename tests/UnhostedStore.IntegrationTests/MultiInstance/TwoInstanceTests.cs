@@ -13,7 +13,7 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.IntegrationTests.MultiInstance;
 
 /// <summary>
-/// Issue 5's proof that several instances can run behind one proxy: two server processes share
+/// The proof that several instances can run behind one proxy: two server processes share
 /// only PostgreSQL and S3 (<see cref="PostgresS3TwoInstancesFixture"/>). Logins, consent forms
 /// and tokens made on one are accepted by the other; a revocation on one is seen by the other at
 /// the next request; conditional writes through both have one winner; a restarted instance logs

@@ -157,12 +157,14 @@ public abstract class ConditionalTests(ServerFixture server)
     [InlineData("If-None-Match", "\"unterminated")]
     [InlineData("If-None-Match", "*, \"a\"")]
     [InlineData("If-Match", "not-quoted")]
-    public async Task Malformed_conditional_header_on_get_answers_400(string name, string value)
+    public async Task Malformed_conditional_header_on_get_is_ignored_and_answers_200_with_the_document(string name, string value)
     {
         var user = NewUser();
-        await user.PutOkAsync("/notes/a", "x");
+        var etag = await user.PutOkAsync("/notes/a", "x");
         using var response = await user.GetAsync("/notes/a", Header(name, value));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("x", await response.Content.ReadAsStringAsync());
+        Assert.Equal(etag, StorageTestUser.ETagOf(response));
     }
 
     // ---- PUT ---------------------------------------------------------------------------------
@@ -292,12 +294,12 @@ public abstract class ConditionalTests(ServerFixture server)
     [InlineData("If-Match", "abc")]
     [InlineData("If-Match", "\"a\" \"b\"")]
     [InlineData("If-None-Match", "W/abc")]
-    public async Task Put_with_a_malformed_conditional_header_answers_400_and_keeps_the_document(string name, string value)
+    public async Task Put_with_a_malformed_conditional_header_answers_412_and_keeps_the_document(string name, string value)
     {
         var user = NewUser();
         var current = await user.PutOkAsync("/notes/a", "current");
         using var put = await user.PutAsync("/notes/a", "new", configure: Header(name, value));
-        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, put.StatusCode);
         await user.AssertDocumentAsync("/notes/a", "current", "text/plain", current);
     }
 
@@ -353,12 +355,12 @@ public abstract class ConditionalTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task Delete_with_a_malformed_if_match_answers_400_and_keeps_the_document()
+    public async Task Delete_with_a_malformed_if_match_answers_412_and_keeps_the_document()
     {
         var user = NewUser();
         var current = await user.PutOkAsync("/notes/a", "current");
         using var delete = await user.DeleteAsync("/notes/a", Header("If-Match", "unquoted"));
-        Assert.Equal(HttpStatusCode.BadRequest, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, delete.StatusCode);
         await user.AssertDocumentAsync("/notes/a", "current", "text/plain", current);
     }
 }

@@ -10,7 +10,7 @@ namespace UnhostedStore.IntegrationTests.Storage;
 /// </summary>
 public abstract class CorsTests(ServerFixture server)
 {
-    private static readonly string[] ExposedHeaders = ["ETag", "Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified"];
+    private static readonly string[] ExposedHeaders = ["ETag", "Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Retry-After", "WWW-Authenticate"];
 
     private static readonly string[] PreflightMethods = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
 
@@ -116,6 +116,24 @@ public abstract class CorsTests(ServerFixture server)
         Assert.Equal("https://app.example", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
         Assert.False(response.Headers.Contains("WWW-Authenticate"));
         Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("NoSuchToken")]
+    public async Task A_401_exposes_its_www_authenticate_and_retry_after_to_the_app_origin(string? token)
+    {
+        var user = ServerFixture.NewUser();
+        var response = await RawHttp.SendAsync(
+            server.BaseAddress,
+            $"GET /storage/{user}/notes/a HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\n" +
+            (token is null ? string.Empty : $"Authorization: Bearer {token}\r\n") + "Connection: close\r\n\r\n");
+
+        Assert.Equal(401, response.Status);
+        Assert.NotNull(response.Header("WWW-Authenticate"));
+        var exposed = SplitList(response.Header("Access-Control-Expose-Headers"));
+        Assert.Contains("WWW-Authenticate", exposed);
+        Assert.Contains("Retry-After", exposed);
     }
 
     [Fact]

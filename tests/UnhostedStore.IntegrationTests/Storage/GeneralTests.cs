@@ -101,17 +101,16 @@ public sealed class GeneralTests_PostgresS3(PostgresS3ServerFixture server) : Ge
 public abstract class RateLimitTests(RateLimitedServerFixture server)
 {
     [Fact]
-    public async Task A_client_over_its_request_budget_gets_429_with_retry_after_and_recovers()
+    public async Task A_client_without_a_valid_token_over_its_ip_budget_gets_429_with_retry_after_and_recovers()
     {
         // Tests of this class share one server: start with a full request bucket.
         await Task.Delay(1100);
         var user = ServerFixture.NewUser();
-        var token = server.Tokens.Issue(user, "notes:r");
         var statuses = new List<HttpStatusCode>();
         HttpResponseMessage? limited = null;
         for (var i = 0; i < RateLimitedServerFixture.Burst * 3 && limited is null; i++)
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/").WithToken(token);
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/");
             request.Headers.Add("Origin", "https://app.example");
             var response = await server.Client.SendAsync(request);
             statuses.Add(response.StatusCode);
@@ -126,15 +125,54 @@ public abstract class RateLimitTests(RateLimitedServerFixture server)
         }
 
         Assert.NotNull(limited);
-        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Contains(HttpStatusCode.Unauthorized, statuses);
         var retryAfter = int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 60);
         Assert.Equal("https://app.example", limited.Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+        // An app on another origin can read why it was refused and how long to wait.
+        var exposed = limited.Headers.GetValues("Access-Control-Expose-Headers").SelectMany(v => v.Split(',')).Select(h => h.Trim()).ToList();
+        Assert.Contains("Retry-After", exposed);
+        Assert.Contains("WWW-Authenticate", exposed);
         limited.Dispose();
 
         await Task.Delay(TimeSpan.FromSeconds(retryAfter) + TimeSpan.FromMilliseconds(300));
-        using var after = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/").WithToken(token));
-        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        using var after = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/"));
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_valid_token_is_served_from_an_ip_whose_budget_anonymous_requests_used_up()
+    {
+        // Tests of this class share one server: start with a full request bucket.
+        await Task.Delay(1100);
+        var user = ServerFixture.NewUser();
+        var token = server.Tokens.Issue(user, "notes:rw");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < RateLimitedServerFixture.Burst * 3; i++)
+        {
+            using var anonymous = await server.Client.GetAsync($"/storage/{user}/notes/");
+            statuses.Add(anonymous.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+
+        // Behind one NAT: the IP's bucket is empty, yet a valid token draws from its own.
+        for (var i = 0; i < RateLimitedServerFixture.Burst * 3; i++)
+        {
+            using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/").WithToken(token));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // An invalid token does not: it is one more request without a valid token.
+        var invalid = new List<HttpStatusCode>();
+        for (var i = 0; i < RateLimitedServerFixture.Burst * 3; i++)
+        {
+            using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/").WithToken("NoSuchToken"));
+            invalid.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, invalid);
     }
 
     [Fact]
