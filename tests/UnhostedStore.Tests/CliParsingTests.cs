@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using UnhostedStore.Blobs;
 using UnhostedStore.Cli;
 using UnhostedStore.Storage;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Blobs;
-using UnhostedStore.Hosting;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;

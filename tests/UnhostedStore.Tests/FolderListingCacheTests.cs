@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.Options;
-using UnhostedStore.Hosting;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Tests;

@@ -1,5 +1,4 @@
 using UnhostedStore.Blobs;
-using UnhostedStore.Storage;
 
 namespace UnhostedStore.Tests;
 

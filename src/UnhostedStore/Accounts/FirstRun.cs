@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using UnhostedStore.Hosting;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 

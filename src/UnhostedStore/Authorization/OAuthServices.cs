@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
-using UnhostedStore.Accounts;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using static OpenIddict.Abstractions.OpenIddictConstants;

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
-using UnhostedStore.Hosting;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Authorization;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using UnhostedStore.Storage;
 
 namespace UnhostedStore.Blobs;
 

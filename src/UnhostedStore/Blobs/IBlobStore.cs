@@ -1,4 +1,3 @@
-using UnhostedStore.Storage;
 
 namespace UnhostedStore.Blobs;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using UnhostedStore.Blobs;
-using UnhostedStore.Storage;
 using UnhostedStore.Telemetry;
 
 namespace UnhostedStore.Blobs;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using UnhostedStore.Blobs;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Cli;

@@ -7,7 +7,6 @@ using OpenIddict.Abstractions;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Configuration;
-using UnhostedStore.Hosting;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;

@@ -4,7 +4,6 @@ using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
-using UnhostedStore.Configuration;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;

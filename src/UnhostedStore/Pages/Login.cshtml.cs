@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
-using UnhostedStore.Hosting;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
-using UnhostedStore.Hosting;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
-using UnhostedStore.Hosting;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 

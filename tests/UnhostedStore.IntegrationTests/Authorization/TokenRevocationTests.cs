@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using UnhostedStore.Authorization;
-using UnhostedStore.Hosting;
 using UnhostedStore.IntegrationTests.Infrastructure;
 using UnhostedStore.IntegrationTests.OAuth;
 using UnhostedStore.Persistence;

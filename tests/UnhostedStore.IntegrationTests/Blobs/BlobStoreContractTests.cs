@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using UnhostedStore.Blobs;
 using UnhostedStore.IntegrationTests.Infrastructure;
-using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Blobs;
 

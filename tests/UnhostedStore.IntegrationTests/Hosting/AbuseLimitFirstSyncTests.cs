@@ -5,7 +5,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using UnhostedStore.AbuseLimits;
-using UnhostedStore.Hosting;
 using UnhostedStore.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 

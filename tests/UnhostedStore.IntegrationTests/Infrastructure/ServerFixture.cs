@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using UnhostedStore.Authorization;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.IntegrationTests.Infrastructure;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using UnhostedStore.Blobs;
 using UnhostedStore.IntegrationTests.Infrastructure;
 using UnhostedStore.Storage;
 

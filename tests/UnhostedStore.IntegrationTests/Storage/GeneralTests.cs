@@ -205,8 +205,51 @@ public abstract class RateLimitTests(RateLimitedServerFixture server)
         using var owner = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/public/photos/real.png").WithToken(token));
         Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
     }
+
+    [Fact]
+    public async Task Guessing_public_urls_with_an_invalid_token_or_another_users_token_is_stopped_with_429_too()
+    {
+        // A client IP of its own (the loopback proxy is trusted), so no other test's misses count.
+        var ip = "198.51.100." + Random.Shared.Next(1, 255).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var owner = ServerFixture.NewUser();
+        var guesser = ServerFixture.NewUser();
+        var ownerToken = server.Tokens.Issue(owner, "photos:rw");
+        var guesserToken = server.Tokens.Issue(guesser, "photos:rw");
+        var content = new ByteArrayContent([1, 2, 3]);
+        content.Headers.TryAddWithoutValidation("Content-Type", "image/png");
+        using (var put = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/storage/{owner}/public/photos/real.png") { Content = content }.WithToken(ownerToken).From(ip)))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // Another user's valid token does not make guessing cheaper than no token at all.
+        for (var i = 0; i < RateLimitedServerFixture.PublicMisses; i++)
+        {
+            using var miss = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{owner}/public/photos/guess{i}.png").WithToken(guesserToken).From(ip));
+            Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
+        }
+
+        using var blocked = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{owner}/public/photos/real.png").WithToken(guesserToken).From(ip));
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        using var invalid = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{owner}/public/photos/real.png").WithToken("not-a-real-token").From(ip));
+        Assert.Equal(HttpStatusCode.TooManyRequests, invalid.StatusCode);
+
+        // Only the owner's own token is exempt.
+        using var byOwner = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{owner}/public/photos/real.png").WithToken(ownerToken).From(ip));
+        Assert.Equal(HttpStatusCode.OK, byOwner.StatusCode);
+    }
 }
 
 public sealed class RateLimitTests_Sqlite(RateLimitedSqliteFixture server) : RateLimitTests(server), IClassFixture<RateLimitedSqliteFixture>;
 
 public sealed class RateLimitTests_Postgres(RateLimitedPostgresFixture server) : RateLimitTests(server), IClassFixture<RateLimitedPostgresFixture>;
+
+internal static class ClientAddress
+{
+    /// <summary>Acts as the client <paramref name="ip"/> behind the trusted loopback proxy.</summary>
+    public static HttpRequestMessage From(this HttpRequestMessage request, string ip)
+    {
+        request.Headers.Add("X-Forwarded-For", ip);
+        return request;
+    }
+}

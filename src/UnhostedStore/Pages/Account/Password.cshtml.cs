@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using UnhostedStore.Accounts;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;

@@ -8,7 +8,6 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
-using UnhostedStore.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Pages.OAuth;
