@@ -134,7 +134,6 @@ public sealed partial class AccountEraser(
             }
         }
 
-        progress?.Report(new ReconcileProgress("erasing documents", total, total));
         await RenewAsync(userName, ct);
         await DeleteAccountRowsAsync(userName, ct);
         if (await users.FindByNameAsync(userName) is { } account)
