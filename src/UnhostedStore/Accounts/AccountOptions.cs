@@ -36,6 +36,10 @@ public sealed class AccountOptions
     /// <summary><c>Accounts:DefaultGrantDays</c>: the access duration preselected on the consent
     /// page: 1, 30, 90, or 0 for "until revoked".</summary>
     public int DefaultGrantDays { get; set; } = 30;
+
+    /// <summary><c>Accounts:DeletionGraceDays</c>: how long a deleted account stays disabled,
+    /// and can be brought back, before it is erased; 0 erases it at once.</summary>
+    public int DeletionGraceDays { get; set; } = 7;
 }
 
 public sealed class AccountOptionsValidator : AbstractValidator<AccountOptions>
@@ -45,5 +49,6 @@ public sealed class AccountOptionsValidator : AbstractValidator<AccountOptions>
         RuleFor(o => o.LockoutAttempts).InclusiveBetween(1, 1000).WithName("Accounts:LockoutAttempts");
         RuleFor(o => o.LockoutMinutes).InclusiveBetween(1, 24 * 60).WithName("Accounts:LockoutMinutes");
         RuleFor(o => o.DefaultGrantDays).Must(d => d is 0 or 1 or 30 or 90).WithMessage("Accounts:DefaultGrantDays must be 1, 30, 90 or 0 (until revoked).");
+        RuleFor(o => o.DeletionGraceDays).InclusiveBetween(0, 365).WithName("Accounts:DeletionGraceDays");
     }
 }

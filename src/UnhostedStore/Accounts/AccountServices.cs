@@ -55,6 +55,15 @@ public static class AccountServices
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
+
+            // Identity's own check (the security stamp) runs first; then a leaving account's
+            // sessions end (PendingDeletions.RejectDisabledAsync).
+            var stampCheck = o.Events.OnValidatePrincipal;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                await stampCheck(context);
+                await PendingDeletions.RejectDisabledAsync(context);
+            };
         });
         return services;
     }

@@ -93,6 +93,12 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
             throw new CliException($"--expires is a number of days (0 = until revoked), not '{expires}'.");
         }
 
+        // A leaving account's grants are suspended; a new one would let an app in again.
+        if (await PendingDeletions.IsDisabledAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct))
+        {
+            throw new CliException($"{user.UserName} is scheduled for erasure: no token can be issued until the deletion is cancelled.");
+        }
+
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);
 
         // Nothing else goes to stdout, so `TOKEN=$(unhostedstore tokens issue …)` works.

@@ -3,10 +3,10 @@ using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using OpenIddict.Abstractions;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Configuration;
+using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
@@ -78,9 +78,10 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
     private static Command RemoveCommand(CliConsole console)
     {
         var name = new Argument<string>("name") { Description = "The user to remove." };
-        var command = new Command("remove", "Delete the account, its grants, tokens and documents.") { name };
+        var now = Flag("--now", "Erase at once instead of after Accounts:DeletionGraceDays.");
+        var command = new Command("remove", "Disable the account now and erase it, its grants, tokens and documents after the grace period (or --now).") { name, now };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
-            services => new UserCommands(services, console).RemoveAsync(parse.GetRequiredValue(name), ct),
+            services => new UserCommands(services, console).RemoveAsync(parse.GetRequiredValue(name), parse.GetValue(now), ct),
             ct));
         return command;
     }
@@ -185,49 +186,41 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         return 0;
     }
 
-    /// <summary>Revokes first (so the user's tokens stop working at once), then deletes the
-    /// documents, the grant and token entries and the account. Each step is announced on
-    /// stderr: deleting a large account's blobs one by one can take a while.</summary>
-    private async Task<int> RemoveAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// The account page's deletion, for an operator: disables the account at once (login, tokens,
+    /// public documents) and schedules its erasure after the grace period, which the server's job
+    /// carries out; with <paramref name="now"/> (or a grace of 0) it erases here, to the end, with
+    /// progress on stderr: a large account's blobs take a while.
+    /// </summary>
+    private async Task<int> RemoveAsync(string name, bool now, CancellationToken ct)
     {
         var user = await CliShared.FindUserAsync(Users, name);
-        await ProgressAsync($"revoking the grants of {name}");
-        await services.GetRequiredService<Grants>().RevokeAsync(name, origin: null, ct);
+        var graceDays = services.GetRequiredService<IOptions<AccountOptions>>().Value.DeletionGraceDays;
+        await ProgressAsync($"disabling {name}: grants suspended, login and public documents refused");
+        var deletion = await services.GetRequiredService<AccountDeletions>().ScheduleAsync(user.UserName!, eraseNow: now, ct);
+        var db = services.GetRequiredService<StorageDbContext>();
+        if (!now && graceDays > 0 && deletion.State == AccountDeletionState.Pending)
+        {
+            await console.Out.WriteLineAsync(
+                $"Scheduled user {name} for erasure on {PendingDeletions.Describe(deletion.EraseAfterUtc)}: the account is disabled now; " +
+                $"they can cancel by logging in before then. Use 'users remove {name} --now' to erase at once.");
+            return 0;
+        }
 
-        var stored = await services.GetRequiredService<StorageDbContext>().Accounts.AsNoTracking()
+        var stored = await db.Accounts.AsNoTracking()
             .Where(a => a.UserName == name)
             .Select(a => new { a.DocumentCount, a.UsedBytes })
             .FirstOrDefaultAsync(ct);
+        var grants = await AccountGrants.CountAsync(db, name, ct);
+        var eraser = services.GetRequiredService<AccountEraser>();
+        if (!await eraser.TryClaimAsync(name, ct))
+        {
+            throw new CliException($"{name} is being erased by another server process right now; it finishes there.");
+        }
+
         await ProgressAsync(string.Create(CultureInfo.InvariantCulture, $"deleting {stored?.DocumentCount ?? 0} document(s), {stored?.UsedBytes ?? 0} byte(s)"));
-        var (documents, bytes) = await services.GetRequiredService<StorageAdmin>().DeleteAllAsync(name, ct);
-
-        await ProgressAsync("deleting tokens and grants");
-        var tokens = services.GetRequiredService<IOpenIddictTokenManager>();
-        var tokenEntries = new List<object>();
-        await foreach (var token in tokens.FindBySubjectAsync(name, ct))
-        {
-            tokenEntries.Add(token);
-        }
-
-        foreach (var token in tokenEntries)
-        {
-            await tokens.DeleteAsync(token, ct);
-        }
-
-        var authorizations = services.GetRequiredService<IOpenIddictAuthorizationManager>();
-        var grantEntries = new List<object>();
-        await foreach (var authorization in authorizations.FindBySubjectAsync(name, ct))
-        {
-            grantEntries.Add(authorization);
-        }
-
-        foreach (var authorization in grantEntries)
-        {
-            await authorizations.DeleteAsync(authorization, ct);
-        }
-
-        CliShared.ThrowIfFailed(await Users.DeleteAsync(user));
-        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Removed user {name}: {documents} document(s), {bytes} byte(s), {grantEntries.Count} grant(s)."));
+        await eraser.EraseAsync(name, new ProgressLines(console.Error, "users remove"), stopAfterBatches: null, ct);
+        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Removed user {name}: {stored?.DocumentCount ?? 0} document(s), {stored?.UsedBytes ?? 0} byte(s), {grants} grant(s)."));
         return 0;
 
         Task ProgressAsync(string step) => console.Error.WriteLineAsync("users remove: " + step);

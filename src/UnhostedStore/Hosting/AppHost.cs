@@ -4,6 +4,7 @@ using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
+using UnhostedStore.DataFreedom;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -54,6 +55,9 @@ public static class AppHost
         services.AddAbuseLimits();
         services.AddStorage();
         services.AddHostedService<MigrationHostedService>();
+
+        // After the migrations: its job starts erasing as soon as the host has started.
+        services.AddDataFreedom();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));

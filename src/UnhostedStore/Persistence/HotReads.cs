@@ -27,6 +27,15 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
         FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path
         """;
 
+    // A read by anyone but the owner (a public document) also needs the account not to be
+    // leaving: a disabled account's public links stop at once (AccountDeletion). One more
+    // primary-key probe, in the same statement; the owner's own reads need none, since a
+    // leaving account has no valid token.
+    private const string PublicDocumentSql = DocumentSql + """
+
+          AND NOT EXISTS (SELECT 1 FROM "AccountDeletions" WHERE "UserName" = @owner)
+        """;
+
     // UNION ALL rather than OR: each half is one index probe (primary key; (Owner, ParentPath)).
     // The children are left out when the folder's version is one the caller already has (the
     // If-None-Match tag of a conditional GET, or the version of a cached listing).
@@ -58,10 +67,12 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
         return builder.ConnectionString;
     }
 
-    public async Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct)
+    /// <summary>The document's current row; with <paramref name="onlyIfEnabled"/>, none while
+    /// the owner's account is disabled (leaving).</summary>
+    public async Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct, bool onlyIfEnabled = false)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var command = dataSource.CreateCommand(DocumentSql);
+        await using var command = dataSource.CreateCommand(onlyIfEnabled ? PublicDocumentSql : DocumentSql);
         Add(command, "owner", owner);
         Add(command, "path", path);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);

@@ -28,6 +28,8 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<Invite> Invites => Set<Invite>();
 
+    public DbSet<AccountDeletion> AccountDeletions => Set<AccountDeletion>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -87,6 +89,17 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(i => i.TokenHash).HasMaxLength(64);
             e.Property(i => i.CreatedBy).HasMaxLength(64);
             e.Property(i => i.UsedBy).HasMaxLength(64);
+        });
+
+        builder.Entity<AccountDeletion>(e =>
+        {
+            e.ToTable("AccountDeletions");
+            e.HasKey(d => d.UserName);
+            e.Property(d => d.UserName).HasMaxLength(64);
+            e.Property(d => d.LeaseOwner).HasMaxLength(128);
+
+            // The eraser's look-up of due deletions.
+            e.HasIndex(d => new { d.State, d.EraseAfterUtc });
         });
     }
 }

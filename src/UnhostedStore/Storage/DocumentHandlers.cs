@@ -32,7 +32,7 @@ public static class DocumentHandlers
             return new StorageOutcome.TooManyRequests(retryAfter);
         }
 
-        var outcome = await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted);
+        var outcome = await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted, byOwner: false);
         if (outcome is StorageOutcome.NotFound)
         {
             limiter.RecordPublicMiss(request.Context);

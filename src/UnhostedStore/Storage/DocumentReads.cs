@@ -10,14 +10,14 @@ namespace UnhostedStore.Storage;
 public sealed class DocumentReads(IBlobStore blobs, HotReads reads)
 {
     public async Task<StorageOutcome> GetDocumentAsync(
-        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct)
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct, bool byOwner = true)
     {
         // A writer deletes the previous blob right after its commit, so a reader that saw the
         // old row can find its blob gone: read the row again and serve what is current then.
         string? missingBlob = null;
         while (true)
         {
-            var outcome = await ReadDocumentAsync(owner, path, conditions, rangeHeader, ct);
+            var outcome = await ReadDocumentAsync(owner, path, conditions, rangeHeader, byOwner, ct);
             if (!openBody || outcome is not StorageOutcome.DocumentFound found)
             {
                 return outcome;
@@ -42,9 +42,10 @@ public sealed class DocumentReads(IBlobStore blobs, HotReads reads)
     }
 
     private async Task<StorageOutcome> ReadDocumentAsync(
-        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, CancellationToken ct)
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool byOwner, CancellationToken ct)
     {
-        var node = await reads.FindDocumentAsync(owner, path.Value, ct);
+        // Anyone but the owner sees nothing of an account that is leaving (404, as if absent).
+        var node = await reads.FindDocumentAsync(owner, path.Value, ct, onlyIfEnabled: !byOwner);
 
         var isPublic = path.IsUnderPublic;
         if (node is null)

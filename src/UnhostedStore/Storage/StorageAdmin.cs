@@ -9,8 +9,9 @@ namespace UnhostedStore.Storage;
 public sealed class StorageAdmin(StorageDbContext db, IBlobStore blobs, ILogger<StorageAdmin> logger)
 {
     /// <summary>
-    /// Deletes a user's whole storage (the admin CLI's <c>users remove</c>): every document and
-    /// folder row and the usage row in one transaction, under the user's row lock so no write of
+    /// Deletes a user's whole storage: every document and folder row and the usage row in one
+    /// transaction (for small storages; erasing a whole account goes in bounded batches through
+    /// DataFreedom's AccountEraser instead), under the user's row lock so no write of
     /// that user interleaves; then the blobs, which nothing points at any more.
     /// </summary>
     public async Task<(long Documents, long Bytes)> DeleteAllAsync(string owner, CancellationToken ct)

@@ -104,7 +104,7 @@ public abstract class CliTests(ServerFixture server)
         var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith(user + " ", StringComparison.Ordinal));
         Assert.Equal(["41", "2", "unlimited"], row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^3..]);
 
-        var remove = await CliRunner.RunAsync(server, null, "users", "remove", user);
+        var remove = await CliRunner.RunAsync(server, null, "users", "remove", user, "--now");
         Assert.True(remove.ExitCode == 0, remove.ToString());
 
         // Its steps are announced on stderr; stdout is only the one-line summary.
@@ -129,6 +129,54 @@ public abstract class CliTests(ServerFixture server)
 
         var left = await server.StoredBlobKeysAsync();
         Assert.All(blobKeys, key => Assert.DoesNotContain(key, left));
+    }
+
+    [Fact]
+    public async Task Removing_a_user_without_now_disables_the_account_at_once_and_schedules_its_erasure_after_the_grace_period()
+    {
+        var user = ServerFixture.NewUser();
+        var token = await server.Tokens.IssueAsync(user, "notes:rw");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(user, "notes/a", "hello, this is a!", token));
+        using (var get = await GetAsync(user, "notes/a", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        }
+
+        var remove = await CliRunner.RunAsync(server, null, "users", "remove", user);
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.StartsWith($"Scheduled user {user} for erasure on ", remove.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"'users remove {user} --now'", remove.Stdout, StringComparison.Ordinal);
+
+        // Disabled at once: the token (cached by the GET above) is refused; nothing is erased yet.
+        using (var get = await GetAsync(user, "notes/a", token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, get.StatusCode);
+        }
+
+        await using (var scope = server.CreateScope())
+        {
+            var db = ServerFixture.Db(scope);
+            var deletion = await db.AccountDeletions.SingleAsync(d => d.UserName == user);
+            Assert.Equal(UnhostedStore.Persistence.AccountDeletionState.Pending, deletion.State);
+            Assert.InRange(deletion.EraseAfterUtc, DateTime.UtcNow.AddDays(7).AddMinutes(-5), DateTime.UtcNow.AddDays(7).AddMinutes(5));
+            Assert.Equal(1, await db.Nodes.CountAsync(n => n.Owner == user && !n.IsFolder));
+        }
+
+        // No new token while the account is leaving.
+        var issue = await CliRunner.RunAsync(server, null, "tokens", "issue", user, "--scope", "notes:r");
+        Assert.Equal(1, issue.ExitCode);
+        Assert.Contains("scheduled for erasure", issue.Stderr, StringComparison.Ordinal);
+
+        var now = await CliRunner.RunAsync(server, null, "users", "remove", user, "--now");
+        Assert.True(now.ExitCode == 0, now.ToString());
+        Assert.StartsWith($"Removed user {user}: 1 document(s), 17 byte(s), 1 grant(s).", now.Stdout, StringComparison.Ordinal);
+        Assert.Contains("users remove: erasing documents: 1 done", now.Stderr, StringComparison.Ordinal);
+        await using (var scope = server.CreateScope())
+        {
+            var db = ServerFixture.Db(scope);
+            Assert.False(await db.AccountDeletions.AnyAsync(d => d.UserName == user));
+            Assert.False(await db.Users.AnyAsync(u => u.UserName == user));
+        }
     }
 
     [Fact]

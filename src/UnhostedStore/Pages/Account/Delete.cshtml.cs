@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts;
+using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.Pages.Account;
+
+/// <summary>
+/// Leaving for good: the person confirms with their password; the account is disabled at once
+/// and erased after <c>Accounts:DeletionGraceDays</c> (<see cref="AccountDeletions"/>). Until
+/// then, logging in offers to cancel.
+/// </summary>
+[Authorize]
+public sealed class DeleteModel(
+    SignInManager<UserAccount> signIn,
+    AccountDeletions deletions,
+    IOptions<AccountOptions> options,
+    TimeProvider clock) : PageModel
+{
+    [BindProperty]
+    [Required(ErrorMessage = "Type your password to confirm that it is you.")]
+    [StringLength(1024)]
+    [Display(Name = "Your password")]
+    public string Password { get; set; } = string.Empty;
+
+    public int GraceDays => options.Value.DeletionGraceDays;
+
+    /// <summary>When erasure would happen if the person deleted now (on the form), or will (after).</summary>
+    public DateTime EraseAfterUtc { get; private set; }
+
+    public bool Scheduled { get; private set; }
+
+    public void OnGet() => EraseAfterUtc = clock.GetUtcNow().UtcDateTime.AddDays(GraceDays);
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        EraseAfterUtc = clock.GetUtcNow().UtcDateTime.AddDays(GraceDays);
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var account = await signIn.UserManager.GetUserAsync(User);
+        if (account is null)
+        {
+            return Challenge();
+        }
+
+        // Failed attempts count toward the lockout, as on the login page.
+        var check = await signIn.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true);
+        if (!check.Succeeded)
+        {
+            ModelState.AddModelError(nameof(Password), check.IsLockedOut
+                ? "Too many wrong passwords. Your account is locked for a while; nothing was deleted."
+                : "That password is not right. Nothing was deleted.");
+            return Page();
+        }
+
+        var deletion = await deletions.ScheduleAsync(account.UserName!, eraseNow: false, HttpContext.RequestAborted);
+        await signIn.SignOutAsync();
+
+        // This response already shows the page as logged out.
+        HttpContext.User = new ClaimsPrincipal(new ClaimsIdentity());
+        EraseAfterUtc = deletion.EraseAfterUtc;
+        Scheduled = true;
+        return Page();
+    }
+
+    public static string When(DateTime utc) => PendingDeletions.Describe(utc);
+}
