@@ -30,11 +30,12 @@ public sealed class ArchitectureTests
         ["Storage"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Persistence"],
         ["Health"] = ["Blobs", "Persistence"],
         ["WebFinger"] = ["Accounts", "Persistence", "Origins"],
-        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "Persistence", "Storage", "Origins"],
+        ["DataFreedom"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Origins", "Persistence", "Storage"],
+        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Storage", "Origins"],
 
         // Composition: the server, and the admin commands that run on the same services.
-        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Health", "Pages", "Persistence", "Storage", "Telemetry", "Origins", "WebFinger"],
-        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Hosting", "Persistence", "Storage", "Origins"],
+        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Health", "Pages", "Persistence", "Storage", "Telemetry", "Origins", "WebFinger"],
+        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Hosting", "Persistence", "Storage", "Origins"],
     };
 
     public static TheoryData<string> Rooms() => [.. AllowedArrows.Keys];

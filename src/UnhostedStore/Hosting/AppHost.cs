@@ -4,6 +4,7 @@ using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
+using UnhostedStore.DataFreedom;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -53,6 +54,7 @@ public static class AppHost
         services.AddOAuth(configuration);
         services.AddAbuseLimits();
         services.AddStorage();
+        services.AddDataFreedomImport();
         services.AddHostedService<MigrationHostedService>();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
