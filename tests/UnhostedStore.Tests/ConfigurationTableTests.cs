@@ -2,6 +2,7 @@ using System.Reflection;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Blobs;
+using UnhostedStore.DataFreedom;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
@@ -54,6 +55,7 @@ public class ConfigurationTableTests
             (typeof(BlobOptions), BlobOptions.Section),
             (typeof(LoggingOptions), LoggingOptions.Section),
             (typeof(MetricsOptions), MetricsOptions.Section),
+            (typeof(ImportOptions), ImportOptions.Section),
         })
         {
             AddProperties(settings, type, section);

@@ -40,6 +40,9 @@ public static class CliApp
                                                          and with --repair fix it; blobs younger than the grace
                                                          (default Blobs:OrphanGraceMinutes) count as in flight;
                                                          progress goes to stderr
+          users import <name> <file.zip|directory> [--mode skip|overwrite|newer]
+                                                         import our export or an rs-backup backup; the
+                                                         report goes to stdout, progress to stderr
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 

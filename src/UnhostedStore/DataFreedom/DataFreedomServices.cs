@@ -1,4 +1,9 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Configuration;
 using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.DataFreedom.Import;
 
 namespace UnhostedStore.DataFreedom;
 
@@ -13,5 +18,35 @@ public static class DataFreedomServices
         services.AddScoped<AccountEraser>();
         services.AddHostedService<AccountDeletionJob>();
         return services;
+    }
+
+    /// <summary>The page to upload to.</summary>
+    public const string ImportPage = "/Account/Import";
+
+    /// <summary>Import: <c>Import:*</c>, the importer and the jobs the import page runs; the
+    /// import page may take uploads up to <c>Import:MaxUploadBytes</c> (spooled to disk by the
+    /// form reader, never held in memory).</summary>
+    public static IServiceCollection AddDataFreedomImport(this IServiceCollection services)
+    {
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateWithFluent<ImportOptions, ImportOptionsValidator>();
+        services.AddScoped<Importer>();
+        services.AddSingleton<ImportJobs>();
+        services.AddSingleton<IConfigureOptions<RazorPagesOptions>, ImportPageLimits>();
+        return services;
+    }
+
+    private sealed class ImportPageLimits(IOptions<ImportOptions> options) : IConfigureOptions<RazorPagesOptions>
+    {
+        public void Configure(RazorPagesOptions pages)
+        {
+            var max = options.Value.MaxUploadBytes;
+
+            // Both run before antiforgery reads the form, so they hold for the whole body.
+            pages.Conventions.AddPageApplicationModelConvention(ImportPage, model =>
+            {
+                model.Filters.Add(new RequestSizeLimitAttribute(max + (1024 * 1024)));
+                model.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = max, ValueLengthLimit = 1024 * 1024 });
+            });
+        }
     }
 }

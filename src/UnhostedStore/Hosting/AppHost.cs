@@ -54,6 +54,7 @@ public static class AppHost
         services.AddOAuth(configuration);
         services.AddAbuseLimits();
         services.AddStorage();
+        services.AddDataFreedomImport();
         services.AddHostedService<MigrationHostedService>();
 
         // After the migrations: its job starts erasing as soon as the host has started.

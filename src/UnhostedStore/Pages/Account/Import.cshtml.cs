@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.DataFreedom.Import;
+
+namespace UnhostedStore.Pages.Account;
+
+/// <summary>
+/// Import of an export or an rs-backup backup. The upload is spooled to a temp file (the form
+/// reader buffers to disk; this page's size limit is <c>Import:MaxUploadBytes</c>), then runs as
+/// a job whose id is in the URL, so a reload shows it; the page polls <c>?handler=status</c>.
+/// </summary>
+[Authorize]
+public sealed class ImportModel(ImportJobs jobs) : PageModel
+{
+    public ImportJob? Job { get; private set; }
+
+    public string? Error { get; private set; }
+
+    [BindProperty]
+    public string Mode { get; set; } = "skip";
+
+    public IActionResult OnGet(string? job)
+    {
+        if (job is not null)
+        {
+            Job = jobs.Find(job, Owner);
+            if (Job is null)
+            {
+                Error = "That import is not known (any more): imports are forgotten when the server restarts. Upload the archive again; in skip mode, documents already imported are kept.";
+            }
+        }
+
+        return Page();
+    }
+
+    public IActionResult OnGetStatus(string job)
+    {
+        var found = jobs.Find(job, Owner);
+        if (found is null)
+        {
+            return NotFound();
+        }
+
+        return new JsonResult(new
+        {
+            state = found.State.ToString().ToLowerInvariant(),
+            done = found.Done,
+            total = found.Total,
+            error = found.Error,
+        });
+    }
+
+    public async Task<IActionResult> OnPostAsync(IFormFile? archive, CancellationToken ct)
+    {
+        if (!Enum.TryParse<ImportMode>(Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
+        {
+            Error = "Choose what to do with documents you already have.";
+            return Page();
+        }
+
+        if (archive is null || archive.Length == 0)
+        {
+            Error = "Choose a zip file to import.";
+            return Page();
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), "unhostedstore-import-" + Guid.NewGuid().ToString("N") + ".zip");
+        try
+        {
+            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await archive.CopyToAsync(target, ct);
+            }
+        }
+        catch
+        {
+            System.IO.File.Delete(temp);
+            throw;
+        }
+
+        var job = jobs.Start(Owner, temp, mode);
+        return RedirectToPage(new { job = job.Id });
+    }
+
+    private string Owner => User.Identity!.Name!;
+}
