@@ -23,7 +23,9 @@ public static class CliApp
                                                          create an account; the password is the first line of stdin
           users list                                     accounts with admin flag, creation time and storage use
           users set-password <name> --password-stdin     replace the password (first line of stdin)
-          users remove <name>                            delete the account, its grants, tokens and documents
+          users remove <name> [--now]                    disable the account at once and erase it after
+                                                         Accounts:DeletionGraceDays (cancellable by logging in);
+                                                         --now erases at once
           users invite                                   print a one-time sign-up link (valid 7 days;
                                                          needs Accounts:Signup=Invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]

@@ -26,7 +26,10 @@ public sealed class ImportPageTests(SqliteServerFixture server, BrowserFixture b
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", AccountTestHelpers.Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync("**/account");
+
+        // Wait for the account page's own element: WaitForURLAsync can miss the load event of a
+        // navigation a form submit started.
+        await page.WaitForSelectorAsync("#storage-address");
         await page.GotoAsync("/account/import");
         await page.SetInputFilesAsync("#archive", zip);
         await page.CheckAsync("input[value=overwrite]");
@@ -37,9 +40,9 @@ public sealed class ImportPageTests(SqliteServerFixture server, BrowserFixture b
         await page.ExposeFunctionAsync("uploadSeen", (string text) => seen.Enqueue(text));
         await page.EvaluateAsync("() => new MutationObserver(() => uploadSeen(document.getElementById('upload-percent').textContent)).observe(document.getElementById('upload-percent'), { childList: true, characterData: true, subtree: true })");
         await page.ClickAsync("#import");
-        await page.WaitForURLAsync("**/account/import?job=*");
-        var jobUrl = page.Url;
         await page.WaitForSelectorAsync("#import-report", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        var jobUrl = page.Url;
+        Assert.Contains("/account/import?job=", jobUrl, StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "import-2-report.png"), FullPage = true });
 
         Assert.Contains("100%", seen);
