@@ -28,13 +28,14 @@ public sealed class ArchitectureTests
         ["Authorization"] = ["Accounts", "Configuration", "Persistence", "Origins"],
         ["AbuseLimits"] = ["Authorization", "Configuration"],
         ["Storage"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Persistence"],
+        ["DataFreedom"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Origins", "Persistence", "Storage"],
         ["Health"] = ["Blobs", "Persistence"],
         ["WebFinger"] = ["Accounts", "Persistence", "Origins"],
-        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "Persistence", "Storage", "Origins"],
+        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Storage", "Origins"],
 
         // Composition: the server, and the admin commands that run on the same services.
-        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Health", "Pages", "Persistence", "Storage", "Telemetry", "Origins", "WebFinger"],
-        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Hosting", "Persistence", "Storage", "Origins"],
+        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Health", "Pages", "Persistence", "Storage", "Telemetry", "Origins", "WebFinger"],
+        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Hosting", "Persistence", "Storage", "Origins"],
     };
 
     public static TheoryData<string> Rooms() => [.. AllowedArrows.Keys];

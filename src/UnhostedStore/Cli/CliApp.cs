@@ -24,6 +24,9 @@ public static class CliApp
           users list                                     accounts with admin flag, creation time and storage use
           users set-password <name> --password-stdin     replace the password (first line of stdin)
           users remove <name>                            delete the account, its grants, tokens and documents
+          users export <name> --output <file.zip> [--module <m>]
+                                                         the user's storage (or one module) as a zip in rs-backup's
+                                                         layout; progress goes to stderr
           users invite                                   print a one-time sign-up link (valid 7 days;
                                                          needs Accounts:Signup=Invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]

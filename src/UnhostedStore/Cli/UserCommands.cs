@@ -26,6 +26,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         RemoveCommand(console),
         SetQuotaCommand(console),
         InviteCommand(console),
+        ExportCommands.Create(console),
     };
 
     private static Command AddCommand(CliConsole console)

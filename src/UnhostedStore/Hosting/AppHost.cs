@@ -4,6 +4,8 @@ using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
+using UnhostedStore.DataFreedom;
+using UnhostedStore.DataFreedom.Export;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -53,6 +55,7 @@ public static class AppHost
         services.AddOAuth(configuration);
         services.AddAbuseLimits();
         services.AddStorage();
+        services.AddDataFreedom();
         services.AddHostedService<MigrationHostedService>();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
@@ -91,6 +94,7 @@ public static class AppHost
         app.MapWebFinger();
         app.MapOAuth();
         app.MapRazorPages();
+        app.MapDataFreedom();
 
         // The CLI and tests mint tokens by running one token request through this pipeline.
         app.Services.GetRequiredService<InProcessPipeline>().Set(() => ((IApplicationBuilder)app).Build());

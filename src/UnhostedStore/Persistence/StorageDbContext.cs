@@ -28,6 +28,8 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<Invite> Invites => Set<Invite>();
 
+    public DbSet<BlobHold> BlobHolds => Set<BlobHold>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -87,6 +89,15 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(i => i.TokenHash).HasMaxLength(64);
             e.Property(i => i.CreatedBy).HasMaxLength(64);
             e.Property(i => i.UsedBy).HasMaxLength(64);
+        });
+
+        builder.Entity<BlobHold>(e =>
+        {
+            e.ToTable("BlobHolds");
+            e.HasKey(h => h.Id);
+            e.Property(h => h.Id).HasMaxLength(32);
+            e.Property(h => h.Owner).HasMaxLength(64);
+            e.HasIndex(h => h.Owner);
         });
     }
 }
