@@ -36,6 +36,7 @@ public sealed class ExportRun : IAsyncDisposable
     private long _documents;
     private long _bytes;
     private IProgress<ExportProgress>? _progress;
+    private DrainedOutput _output = null!;
 
     internal ExportRun(
         StorageDbContext db, IBlobStore blobs, BlobHolds holds, TimeProvider clock, ReadSnapshot snapshot, string hold, TimeSpan lifetime,
@@ -87,7 +88,9 @@ public sealed class ExportRun : IAsyncDisposable
         _hashes.WriteNumber("bytes", BytesTotal);
         _hashes.WriteStartObject("sha256");
 
-        var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
+        await using var drained = new DrainedOutput(output);
+        _output = drained;
+        var zip = await ZipArchive.CreateAsync(drained, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
         await using (zip)
         {
             await WriteFolderAsync(zip, "/", string.Empty, ct);
@@ -97,6 +100,8 @@ public sealed class ExportRun : IAsyncDisposable
             await _hashes.FlushAsync(ct);
             await WriteEntryAsync(zip, ArchiveNames.Manifest, _manifest.WrittenMemory, ct);
         }
+
+        await drained.FlushAsync(ct);
 
         progress?.Report(new ExportProgress(_documents, DocumentsTotal, _bytes, BytesTotal));
     }
@@ -143,6 +148,7 @@ public sealed class ExportRun : IAsyncDisposable
                 }
             }
 
+            await _output.DrainAsync(ct);
             _hashes.WriteString(entryName, Convert.ToHexStringLower(hash.GetHashAndReset()));
             _documents++;
             await KeepHoldAsync(ct);
@@ -166,6 +172,7 @@ public sealed class ExportRun : IAsyncDisposable
             {
                 hash.AppendData(buffer, 0, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), ct);
+                await _output.DrainAsync(ct);
                 _bytes += read;
                 await KeepHoldAsync(ct);
             }
@@ -193,8 +200,12 @@ public sealed class ExportRun : IAsyncDisposable
         // The archive's own JSON is small text: deflated well.
         var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
         entry.LastWriteTime = ZipTime(_startedUtc);
-        await using var target = await entry.OpenAsync(ct);
-        await target.WriteAsync(content, ct);
+        await using (var target = await entry.OpenAsync(ct))
+        {
+            await target.WriteAsync(content, ct);
+        }
+
+        await _output.DrainAsync(ct);
     }
 
     /// <summary>Zip timestamps (MS-DOS dates) run from 1980 to 2107.</summary>
