@@ -155,6 +155,7 @@ public sealed class ExportRun : IAsyncDisposable
         }
 
         listing.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        subfolders.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
         await WriteEntryAsync(zip, prefix + ArchiveNames.FolderDescription, FolderReads.SerializeListing(StoragePath.FromStored(folder), listing), ct);
         foreach (var (path, childPrefix) in subfolders)
         {
