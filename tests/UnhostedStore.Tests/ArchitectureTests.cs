@@ -28,9 +28,9 @@ public sealed class ArchitectureTests
         ["Authorization"] = ["Accounts", "Configuration", "Persistence", "Origins"],
         ["AbuseLimits"] = ["Authorization", "Configuration"],
         ["Storage"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Persistence"],
+        ["DataFreedom"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Origins", "Persistence", "Storage"],
         ["Health"] = ["Blobs", "Persistence"],
         ["WebFinger"] = ["Accounts", "Persistence", "Origins"],
-        ["DataFreedom"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Origins", "Persistence", "Storage"],
         ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Storage", "Origins"],
 
         // Composition: the server, and the admin commands that run on the same services.

@@ -53,6 +53,7 @@ public class ConfigurationTableTests
             (typeof(HostingOptions), HostingOptions.Section),
             (typeof(AccountOptions), AccountOptions.Section),
             (typeof(BlobOptions), BlobOptions.Section),
+            (typeof(UnhostedStore.DataFreedom.DataFreedomOptions), UnhostedStore.DataFreedom.DataFreedomOptions.Section),
             (typeof(LoggingOptions), LoggingOptions.Section),
             (typeof(MetricsOptions), MetricsOptions.Section),
             (typeof(ImportOptions), ImportOptions.Section),

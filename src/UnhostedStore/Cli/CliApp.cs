@@ -26,6 +26,9 @@ public static class CliApp
           users remove <name> [--now]                    disable the account at once and erase it after
                                                          Accounts:DeletionGraceDays (cancellable by logging in);
                                                          --now erases at once
+          users export <name> --output <file.zip> [--module <m>]
+                                                         the user's storage (or one module) as a zip in rs-backup's
+                                                         layout; progress goes to stderr
           users invite                                   print a one-time sign-up link (valid 7 days;
                                                          needs Accounts:Signup=Invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]

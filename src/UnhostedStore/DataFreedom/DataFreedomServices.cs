@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Configuration;
 using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.DataFreedom.Export;
 using UnhostedStore.DataFreedom.Import;
 
 namespace UnhostedStore.DataFreedom;
@@ -48,5 +49,13 @@ public static class DataFreedomServices
                 model.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = max, ValueLengthLimit = 1024 * 1024 });
             });
         }
+    }
+
+    /// <summary>Export: <c>DataFreedom:*</c>, the exporter and the <c>/account/export.zip</c> download.</summary>
+    public static IServiceCollection AddDataFreedomExport(this IServiceCollection services)
+    {
+        services.AddOptions<DataFreedomOptions>().BindConfiguration(DataFreedomOptions.Section).ValidateWithFluent<DataFreedomOptions, DataFreedomOptionsValidator>();
+        services.AddScoped<AccountExporter>();
+        return services;
     }
 }

@@ -5,6 +5,7 @@ using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.DataFreedom;
+using UnhostedStore.DataFreedom.Export;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -55,6 +56,7 @@ public static class AppHost
         services.AddAbuseLimits();
         services.AddStorage();
         services.AddDataFreedomImport();
+        services.AddDataFreedomExport();
         services.AddHostedService<MigrationHostedService>();
 
         // After the migrations: its job starts erasing as soon as the host has started.
@@ -96,6 +98,7 @@ public static class AppHost
         app.MapWebFinger();
         app.MapOAuth();
         app.MapRazorPages();
+        app.MapDataFreedom();
 
         // The CLI and tests mint tokens by running one token request through this pipeline.
         app.Services.GetRequiredService<InProcessPipeline>().Set(() => ((IApplicationBuilder)app).Build());

@@ -29,6 +29,7 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Invite> Invites => Set<Invite>();
 
     public DbSet<AccountDeletion> AccountDeletions => Set<AccountDeletion>();
+    public DbSet<BlobHold> BlobHolds => Set<BlobHold>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -100,6 +101,15 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
             // The eraser's look-up of due deletions.
             e.HasIndex(d => new { d.State, d.EraseAfterUtc });
+        });
+
+        builder.Entity<BlobHold>(e =>
+        {
+            e.ToTable("BlobHolds");
+            e.HasKey(h => h.Id);
+            e.Property(h => h.Id).HasMaxLength(32);
+            e.Property(h => h.Owner).HasMaxLength(64);
+            e.HasIndex(h => h.Owner);
         });
     }
 }

@@ -33,7 +33,7 @@ public sealed record ReconcileProgress(string Stage, int Done, int? Total);
 /// orphans, deletes the broken rows through the normal delete path (so folders and usage stay
 /// right), and rewrites drifted counters.
 /// </summary>
-public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, DocumentWrites storage, TimeProvider clock)
+public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, DocumentWrites storage, BlobHolds holds, TimeProvider clock)
 {
     private const int Page = 500;
 
@@ -78,7 +78,10 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
             foreach (var key in orphans)
             {
                 // Read the references again right before deleting: a commit may have claimed it.
-                if (!await db.Nodes.AsNoTracking().AnyAsync(n => n.BlobKey == key, ct))
+                // Then the holds, in that order: an export whose snapshot began after the
+                // re-read cannot name the blob, and one that began before holds it by now. An
+                // orphan no longer says whose it was, so any hold keeps every orphan.
+                if (!await db.Nodes.AsNoTracking().AnyAsync(n => n.BlobKey == key, ct) && !await holds.IsHeldAsync(null, ct))
                 {
                     await blobs.DeleteAsync(key, ct);
                     removed++;

@@ -7,12 +7,14 @@ namespace UnhostedStore.Storage;
 /// PUT and DELETE of a document (draft-26 §5). The bytes are stored first, under a fresh key
 /// (or kept for the row itself when small); then the write joins its user's queue
 /// (<see cref="UserWriteQueues"/>) and <see cref="WriteBatch"/> commits it; only after that
-/// commit is a blob no row points at any more removed.
+/// commit is a blob no row points at any more removed, unless an export holds the user's blobs
+/// (<see cref="BlobHolds"/>); then the sweeper removes it once the hold has ended.
 /// </summary>
 public sealed partial class DocumentWrites(
     IBlobStore blobs,
     UserWriteQueues writeQueues,
     WriteBatch writeBatch,
+    BlobHolds holds,
     IOptions<StorageOptions> options,
     ILogger<DocumentWrites> logger)
 {
@@ -77,7 +79,7 @@ public sealed partial class DocumentWrites(
         {
             if (write.UnusedBlob is { } oldBlob)
             {
-                await blobs.DeleteQuietlyAsync(logger, oldBlob);
+                await DeleteUnlessHeldAsync(owner, oldBlob);
             }
         }
         else if (key is not null)
@@ -96,10 +98,32 @@ public sealed partial class DocumentWrites(
         var outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
         if (write.UnusedBlob is { } blobKey)
         {
-            await blobs.DeleteQuietlyAsync(logger, blobKey);
+            await DeleteUnlessHeldAsync(owner, blobKey);
         }
 
         return outcome;
+    }
+
+    /// <summary>Removes a blob the commit made unreachable, unless an export of the owner may
+    /// still read it (<see cref="BlobHolds"/>): then it is left as an orphan for the sweeper.</summary>
+    private async Task DeleteUnlessHeldAsync(string owner, string key)
+    {
+        bool held;
+        try
+        {
+            held = await holds.IsHeldAsync(owner, CancellationToken.None);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            // The write has committed; when the check fails, keeping the blob (an orphan the
+            // sweeper removes later) is the safe side.
+            held = true;
+        }
+
+        if (!held)
+        {
+            await blobs.DeleteQuietlyAsync(logger, key);
+        }
     }
 
     /// <summary>Reads until <paramref name="max"/> bytes or the end of the body.</summary>

@@ -56,7 +56,10 @@ public sealed class FolderReads(FolderListingCache listings, HotReads reads)
         return new StorageOutcome.FolderListed(etag, body);
     }
 
-    private static ReadOnlyMemory<byte> SerializeListing(StoragePath folder, List<ListingRow> children)
+    /// <summary>The draft-26 §4 listing of <paramref name="folder"/>; <paramref name="children"/>
+    /// are its direct children (full paths) in the order they are to be listed. Also what an
+    /// export writes as a folder's description, so both say the same.</summary>
+    public static ReadOnlyMemory<byte> SerializeListing(StoragePath folder, IReadOnlyList<ListingRow> children)
     {
         var buffer = new ArrayBufferWriter<byte>(128 + (children.Count * 160));
         using (var json = new Utf8JsonWriter(buffer, JsonOptions))

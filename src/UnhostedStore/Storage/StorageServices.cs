@@ -17,6 +17,7 @@ public static class StorageServices
         services.AddSingleton<UserWriteQueues>();
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();
+        services.AddSingleton<BlobHolds>();
         services.AddHostedService<OrphanSweeper>();
         return services;
     }

@@ -419,6 +419,27 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.ToTable("AccountDeletions", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.BlobHold", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("ExpiresUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Owner");
+
+                    b.ToTable("BlobHolds", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
                 {
                     b.Property<string>("AuthorizationId")

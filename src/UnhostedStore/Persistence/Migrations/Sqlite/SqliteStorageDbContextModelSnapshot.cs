@@ -408,6 +408,27 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.ToTable("AccountDeletions", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.BlobHold", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Owner");
+
+                    b.ToTable("BlobHolds", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
                 {
                     b.Property<string>("AuthorizationId")
