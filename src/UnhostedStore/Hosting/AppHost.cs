@@ -5,6 +5,7 @@ using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.DataFreedom;
+using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -59,6 +60,7 @@ public static class AppHost
 
         // After the migrations: its job starts erasing as soon as the host has started.
         services.AddDataFreedom();
+        services.AddDataFreedomMoveIn();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
