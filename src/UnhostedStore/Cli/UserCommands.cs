@@ -27,6 +27,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         SetQuotaCommand(console),
         InviteCommand(console),
         ImportCommands.Create(console),
+        MoveInCommands.Create(console),
     };
 
     private static Command AddCommand(CliConsole console)
