@@ -50,12 +50,12 @@ public sealed class AddressGuard(IOptions<HostingOptions> options)
 
         if (NeverRanges.Any(r => InRange(address, r.Network, r.Bits)))
         {
-            return $"{address} is not an address a storage server can have";
+            return "an address no storage server can have";
         }
 
         if (!options.Value.AllowPrivateMoveIn && PrivateRanges.Any(r => InRange(address, r.Network, r.Bits)))
         {
-            return $"{address} is a private address, and this server does not move in from private networks (Hosting:AllowPrivateMoveIn)";
+            return "a private address, and this server does not move in from private networks (Hosting:AllowPrivateMoveIn)";
         }
 
         return null;
@@ -90,7 +90,7 @@ public sealed class AddressGuard(IOptions<HostingOptions> options)
         {
             if (Refuse(address) is { } why)
             {
-                throw new MoveInRefusedException($"{host} resolves to {why}.");
+                throw new MoveInRefusedException(host.Trim('[', ']') == address.ToString() ? $"{address} is {why}." : $"{host} resolves to {address}, {why}.");
             }
         }
 

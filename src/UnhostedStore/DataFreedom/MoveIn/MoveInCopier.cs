@@ -176,7 +176,9 @@ public sealed partial class MoveInCopier(
             {
                 if (run.Visited.Contains(path) || run.Pending.Contains(path))
                 {
-                    run.Refuse(path, "the listings name this folder twice (a loop)");
+                    // A child path has one parent, so it is only seen again when that parent is
+                    // listed again after a resume; loops show up as '.'/'..' names or as depth.
+                    continue;
                 }
                 else if (path.Count(c => c == '/') - 1 > MaxDepth)
                 {

@@ -11,7 +11,7 @@ public sealed record OldServer(string Address, Uri StorageRoot, Uri AuthorizeUrl
 /// href is the storage root, the <c>rfc6749#section-4.2</c> property the OAuth authorize URL.
 /// On 127.0.0.1 and localhost plain http is tried after https, as remotestorage.js does.
 /// </summary>
-public sealed class MoveInDiscovery(IHttpClientFactory clients)
+public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard guard)
 {
     public const string RemoteStorageRel = "http://tools.ietf.org/id/draft-dejong-remotestorage";
     private const string ImplicitGrantProperty = "http://tools.ietf.org/html/rfc6749#section-4.2";
@@ -62,6 +62,8 @@ public sealed class MoveInDiscovery(IHttpClientFactory clients)
             throw new MoveInRefusedException("Type your old address as user@host, for example alice@5apps.com.");
         }
 
+        // Checked here for a clear message; the client checks every connection again.
+        await guard.ResolveAsync(new Uri("https://" + host + "/").Host, ct);
         var resource = "acct:" + user + "@" + host;
         var schemes = IsLoopbackHost(host) ? new[] { "https", "http" } : ["https"];
         MoveInRefusedException? last = null;
