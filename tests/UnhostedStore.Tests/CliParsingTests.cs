@@ -58,7 +58,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(14, commands.Count);
+        Assert.Equal(16, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -98,7 +98,7 @@ public class CliParsingTests
     [Theory]
     [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
     [InlineData("Unrecognized command or argument 'frob'.", "users", "frob")]
-    [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite.", "users")]
+    [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite, import, move-in.", "users")]
     [InlineData("'tokens' needs a command: issue, list, revoke.", "tokens")]
     [InlineData("Unrecognized command or argument 'bob'.", "users", "remove", "alice", "bob")]
     [InlineData("Unrecognized command or argument 'true'.", "users", "add", "alice", "--admin", "true", "--no-password")]
