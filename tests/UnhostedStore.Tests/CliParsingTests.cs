@@ -26,7 +26,7 @@ public class CliParsingTests
 
     [Theory]
     [InlineData("migrate")]
-    [InlineData("users", "add", "list", "set-password", "remove", "set-quota", "invite", "import")]
+    [InlineData("users", "add", "list", "set-password", "remove", "set-quota", "invite", "import", "export", "move-in")]
     [InlineData("users add", "<name>", "--admin", "--password-stdin", "--no-password")]
     [InlineData("users list")]
     [InlineData("users set-password", "<name>", "--password-stdin")]
@@ -59,7 +59,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(15, commands.Count);
+        Assert.Equal(17, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -99,7 +99,7 @@ public class CliParsingTests
     [Theory]
     [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
     [InlineData("Unrecognized command or argument 'frob'.", "users", "frob")]
-    [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite, import.", "users")]
+    [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite, import, export, move-in.", "users")]
     [InlineData("'tokens' needs a command: issue, list, revoke.", "tokens")]
     [InlineData("Unrecognized command or argument 'bob'.", "users", "remove", "alice", "bob")]
     [InlineData("Unrecognized command or argument 'true'.", "users", "add", "alice", "--admin", "true", "--no-password")]

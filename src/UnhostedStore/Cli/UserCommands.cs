@@ -28,6 +28,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         InviteCommand(console),
         ImportCommands.Create(console),
         ExportCommands.Create(console),
+        MoveInCommands.Create(console),
     };
 
     private static Command AddCommand(CliConsole console)

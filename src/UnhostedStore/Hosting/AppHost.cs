@@ -6,6 +6,7 @@ using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.DataFreedom;
 using UnhostedStore.DataFreedom.Export;
+using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
@@ -61,6 +62,7 @@ public static class AppHost
 
         // After the migrations: its job starts erasing as soon as the host has started.
         services.AddDataFreedom();
+        services.AddDataFreedomMoveIn();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));

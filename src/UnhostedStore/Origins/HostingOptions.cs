@@ -28,6 +28,11 @@ public sealed class HostingOptions
     /// may take to finish before they are cut off.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
+    /// <summary><c>Hosting:AllowPrivateMoveIn</c>: let a move-in fetch from private addresses
+    /// (10/8, 172.16/12, 192.168/16, link-local, fc00::/7 …). Off by default, so a person cannot
+    /// make the server read from the operator's internal network; loopback is always allowed.</summary>
+    public bool AllowPrivateMoveIn { get; set; }
+
     public bool SplitHosts => !string.IsNullOrWhiteSpace(StorageHost) && !string.IsNullOrWhiteSpace(AccountHost);
 }
 

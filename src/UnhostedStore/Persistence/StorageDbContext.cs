@@ -31,6 +31,8 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<AccountDeletion> AccountDeletions => Set<AccountDeletion>();
     public DbSet<BlobHold> BlobHolds => Set<BlobHold>();
 
+    public DbSet<MoveInJob> MoveInJobs => Set<MoveInJob>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -110,6 +112,21 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(h => h.Id).HasMaxLength(32);
             e.Property(h => h.Owner).HasMaxLength(64);
             e.HasIndex(h => h.Owner);
+        });
+
+        builder.Entity<MoveInJob>(e =>
+        {
+            e.ToTable("MoveInJobs");
+            e.HasKey(j => j.Id);
+            e.Property(j => j.Id).HasMaxLength(32);
+            e.Property(j => j.UserName).HasMaxLength(64);
+            e.Property(j => j.Source).HasMaxLength(512);
+            e.Property(j => j.StorageRoot).HasMaxLength(2048);
+            e.Property(j => j.LeaseOwner).HasMaxLength(128);
+
+            // The resumer's look-up of unfinished jobs, and a person's own jobs.
+            e.HasIndex(j => new { j.State, j.LeaseUntilUtc });
+            e.HasIndex(j => j.UserName);
         });
     }
 }

@@ -1,0 +1,65 @@
+using Microsoft.Playwright;
+using UnhostedStore.IntegrationTests.Accounts;
+using UnhostedStore.IntegrationTests.E2E;
+using UnhostedStore.IntegrationTests.Infrastructure;
+
+namespace UnhostedStore.IntegrationTests.DataFreedom;
+
+/// <summary>The move-in page in Chromium, through the old server's real OAuth page.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class MoveInPageTests(SqliteServerFixture server, MoveInSource source, BrowserFixture browser) : IClassFixture<SqliteServerFixture>, IClassFixture<MoveInSource>
+{
+    [Fact]
+    public async Task The_page_sends_the_person_through_the_old_servers_oauth_page_and_shows_the_report()
+    {
+        var user = ServerFixture.NewUser();
+        await Browser.CreateAccountAsync(server, user, AccountTestHelpers.Password);
+        await Browser.CreateAccountAsync(source.Server, user, AccountTestHelpers.Password);
+        var writer = source.Server.Tokens.Issue(user, "*:rw");
+        for (var i = 0; i < 12; i++)
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, $"/storage/{user}/notes/n{i}.txt").WithToken(writer);
+            put.Content = new StringContent("note " + i);
+            (await source.Server.Client.SendAsync(put)).Dispose();
+        }
+
+        var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(shots);
+
+        // Cookies ignore ports: the old server is reached as localhost, ours as 127.0.0.1.
+        var oldAddress = user + "@localhost:" + source.Server.InProcessAddress.Port;
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.FillAsync("#UserName", user);
+        await page.FillAsync("#Password", AccountTestHelpers.Password);
+        await page.ClickAsync("#login");
+        await page.WaitForURLAsync("**/account");
+        await page.GotoAsync("/account/move-in");
+        await page.FillAsync("#Address", oldAddress);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-1-form.png"), FullPage = true });
+        await page.ClickAsync("#find");
+        await page.WaitForSelectorAsync("#continue");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-2-found.png"), FullPage = true });
+        await page.ClickAsync("#continue");
+
+        await page.WaitForURLAsync("http://localhost:*/login**");
+        await page.FillAsync("#UserName", user);
+        await page.FillAsync("#Password", AccountTestHelpers.Password);
+        await page.ClickAsync("#login");
+        await page.WaitForSelectorAsync("#allow");
+        Assert.Contains("read everything", await page.TextContentAsync("#scopes") ?? string.Empty, StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-3-old-server.png"), FullPage = true });
+        await page.ClickAsync("#allow");
+
+        await page.WaitForURLAsync("**/account/move-in?job=*");
+        await page.WaitForSelectorAsync("#movein-report", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-4-report.png"), FullPage = true });
+        Assert.Equal("12", await page.TextContentAsync("#copied"));
+        Assert.Equal("0", await page.TextContentAsync("#refused"));
+
+        var reader = server.Tokens.Issue(user, "*:r");
+        using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/notes/n7.txt").WithToken(reader));
+        Assert.Equal("note 7", await response.Content.ReadAsStringAsync());
+    }
+}
