@@ -1,5 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Configuration;
 using UnhostedStore.DataFreedom.Deletion;
@@ -21,34 +20,41 @@ public static class DataFreedomServices
         return services;
     }
 
-    /// <summary>The page to upload to.</summary>
-    public const string ImportPage = "/Account/Import";
+    /// <summary>The path the import form posts to.</summary>
+    public const string ImportPath = "/account/import";
 
-    /// <summary>Import: <c>Import:*</c>, the importer and the jobs the import page runs; the
-    /// import page may take uploads up to <c>Import:MaxUploadBytes</c> (spooled to disk by the
-    /// form reader, never held in memory).</summary>
+    /// <summary>Import: <c>Import:*</c>, the importer and the jobs the import page runs.</summary>
     public static IServiceCollection AddDataFreedomImport(this IServiceCollection services)
     {
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateWithFluent<ImportOptions, ImportOptionsValidator>();
         services.AddScoped<Importer>();
         services.AddSingleton<ImportJobs>();
-        services.AddSingleton<IConfigureOptions<RazorPagesOptions>, ImportPageLimits>();
         return services;
     }
 
-    private sealed class ImportPageLimits(IOptions<ImportOptions> options) : IConfigureOptions<RazorPagesOptions>
+    /// <summary>
+    /// Lets the import form's POST carry an archive of up to <c>Import:MaxUploadBytes</c>; every
+    /// other request keeps the server's small default. It must run before anything reads the
+    /// form: page filters are too late, because antiforgery validation (an authorization
+    /// filter) reads the whole form first. The form reader spools files to disk, so memory stays
+    /// bounded whatever the size.
+    /// </summary>
+    public static IApplicationBuilder UseImportUploadLimits(this IApplicationBuilder app)
     {
-        public void Configure(RazorPagesOptions pages)
+        var max = app.ApplicationServices.GetRequiredService<IOptions<ImportOptions>>().Value.MaxUploadBytes;
+        var form = new FormOptions { MultipartBodyLengthLimit = max, ValueLengthLimit = 1024 * 1024 };
+        return app.Use((context, next) =>
         {
-            var max = options.Value.MaxUploadBytes;
-
-            // Both run before antiforgery reads the form, so they hold for the whole body.
-            pages.Conventions.AddPageApplicationModelConvention(ImportPage, model =>
+            if (HttpMethods.IsPost(context.Request.Method)
+                && context.Request.Path.Equals(ImportPath, StringComparison.OrdinalIgnoreCase)
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
-                model.Filters.Add(new RequestSizeLimitAttribute(max + (1024 * 1024)));
-                model.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = max, ValueLengthLimit = 1024 * 1024 });
-            });
-        }
+                size.MaxRequestBodySize = max + (1024 * 1024);
+                context.Features.Set<IFormFeature>(new FormFeature(context.Request, form));
+            }
+
+            return next(context);
+        });
     }
 
     /// <summary>Export: <c>DataFreedom:*</c>, the exporter and the <c>/account/export.zip</c> download.</summary>

@@ -87,6 +87,7 @@ public static class AppHost
         app.Use((context, next) => StorageEndpoints.IsStorageRequest(context) ? StorageTelemetry.HandleAsync(context) : next(context));
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseImportUploadLimits();
 
         // Before authentication: OpenIddict answers the OAuth endpoints from inside it.
         app.UseMiddleware<PageRateLimitMiddleware>();

@@ -100,6 +100,15 @@ public sealed class Browser : IDisposable
         return await _client.SendAsync(request);
     }
 
+    /// <summary>Posts a multipart form (a file upload) with the cookies of this browser.</summary>
+    public async Task<HttpResponseMessage> PostMultipartAsync(string path, MultipartFormDataContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        AddHeaders(request);
+
+        return await _client.SendAsync(request);
+    }
+
     private void AddHeaders(HttpRequestMessage request)
     {
         if (Host is not null)
