@@ -13,7 +13,6 @@ public static class StorageServices
         services.AddSingleton<FolderReads>();
         services.AddScoped<WriteBatch>();
         services.AddScoped<DocumentWrites>();
-        services.AddScoped<StorageAdmin>();
         services.AddSingleton<UserWriteQueues>();
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();
