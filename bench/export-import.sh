@@ -96,8 +96,8 @@ PY
     -F "Mode=skip" -F "__RequestVerificationToken=$csrf" "$server_url/account/import")
   job=${location##*job=}
   [[ -n $job && $job != "$location" ]] || { echo "bench: the import upload did not start a job (redirect: '$location')" >&2; exit 1; }
-  state=running
-  while [[ $state == running ]]; do
+  state=checking
+  while [[ $state == checking || $state == importing ]]; do
     sleep 0.2
     state=$(curl -sf -b "$jar2" "$server_url/account/import?handler=status&job=$job" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
   done
