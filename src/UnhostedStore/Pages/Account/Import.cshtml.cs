@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using UnhostedStore.DataFreedom.Import;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
 
@@ -11,7 +13,7 @@ namespace UnhostedStore.Pages.Account;
 /// a job whose id is in the URL, so a reload shows it; the page polls <c>?handler=status</c>.
 /// </summary>
 [Authorize]
-public sealed class ImportModel(ImportJobs jobs) : PageModel
+public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database) : PageModel
 {
     public ImportJob? Job { get; private set; }
 
@@ -65,7 +67,11 @@ public sealed class ImportModel(ImportJobs jobs) : PageModel
             return Page();
         }
 
-        var temp = Path.Combine(Path.GetTempPath(), "unhostedstore-import-" + Guid.NewGuid().ToString("N") + ".zip");
+        // Under the data directory, not the system temp: it is where this server keeps its files,
+        // on the volume sized for them, and apart from any other instance's.
+        var folder = Path.Combine(Path.GetFullPath(database.Value.DataDirectory), "tmp", "imports");
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, "unhostedstore-import-" + Guid.NewGuid().ToString("N") + ".zip");
         try
         {
             await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
