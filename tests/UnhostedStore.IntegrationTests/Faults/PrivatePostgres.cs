@@ -20,7 +20,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         _asPostgres = asPostgres;
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     private string DataDir => Path.Combine(_work, "pg");
 
@@ -41,14 +41,32 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         var pg = new PrivatePostgres(work, Shell.FreePort(), asPostgres);
         await pg.RunAsync($"{PgBin}/initdb", "-D", pg.DataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
-        await pg.StartServerAsync();
-        return pg;
+
+        // The free port was only free when it was picked: while initdb ran, another test's
+        // outgoing connection may have taken it as its ephemeral port. Only this first start may
+        // move to another port; a restart keeps the one the server's connection string names.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await pg.StartServerAsync();
+                return pg;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && pg.PortWasTaken())
+            {
+                pg.Port = Shell.FreePort();
+            }
+        }
     }
 
     public Task StartServerAsync() => RunAsync(
         $"{PgBin}/pg_ctl", "-D", DataDir, "-l", Path.Combine(DataDir, "server.log"), "-w", "-t", "60",
         "-o", $"-c listen_addresses=127.0.0.1 -c port={Port} -c unix_socket_directories={_work} -c max_connections=100 -c shared_buffers=32MB -c fsync=off",
         "start");
+
+    private bool PortWasTaken() =>
+        File.Exists(Path.Combine(DataDir, "server.log"))
+        && File.ReadAllText(Path.Combine(DataDir, "server.log")).Contains("Address already in use", StringComparison.Ordinal);
 
     public Task StopServerAsync() => RunAsync($"{PgBin}/pg_ctl", "-D", DataDir, "-m", "fast", "-w", "-t", "60", "stop");
 
