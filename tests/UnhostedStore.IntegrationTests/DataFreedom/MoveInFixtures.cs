@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -47,6 +48,18 @@ public sealed class FakeOldServer : IAsyncDisposable
     /// <summary>Overrides the WebFinger answer (null: the usual one).</summary>
     public string? WebFinger { get; set; }
 
+    /// <summary>The usual WebFinger answer also announces the code grant (draft-26 §10.1): its
+    /// authorization endpoint <c>/authorize</c>, token endpoint <c>/oauth/token</c> and S256.</summary>
+    public bool OffersCodeGrant { get; set; }
+
+    /// <summary>What <c>POST /oauth/token</c> answers: status code and JSON (or not) body.</summary>
+    public (int Status, string Body) TokenAnswer { get; set; } = (200, """{"access_token":"fake-token","token_type":"bearer"}""");
+
+    /// <summary>The form fields of every request to the token endpoint.</summary>
+    public ConcurrentQueue<Dictionary<string, string>> TokenRequests { get; } = new();
+
+    public string TokenEndpoint => "http://" + Authority + "/oauth/token";
+
     public static async Task<FakeOldServer> StartAsync()
     {
         var answers = new Dictionary<string, (string, byte[])>(StringComparer.Ordinal);
@@ -58,11 +71,20 @@ public sealed class FakeOldServer : IAsyncDisposable
         app.MapGet("/.well-known/webfinger", (HttpContext c) =>
         {
             var origin = "http://" + c.Request.Host.Value;
-            var body = fake!.WebFinger ?? $$$"""
+            var code = fake!.OffersCodeGrant
+                ? $$$""","http://tools.ietf.org/html/rfc6749#section-3.1":"{{{origin}}}/authorize","http://tools.ietf.org/html/rfc6749#section-3.2":"{{{origin}}}/oauth/token","http://tools.ietf.org/html/rfc7636":"S256" """
+                : string.Empty;
+            var body = fake.WebFinger ?? $$$"""
                 {"subject":"acct:alice@{{{c.Request.Host.Value}}}","links":[{"rel":"{{{MoveInDiscovery.RemoteStorageRel}}}","href":"{{{origin}}}/storage/alice",
-                "properties":{"http://remotestorage.io/spec/version":"draft-dejong-remotestorage-26","http://tools.ietf.org/html/rfc6749#section-4.2":"{{{origin}}}/oauth"}}]}
+                "properties":{"http://remotestorage.io/spec/version":"draft-dejong-remotestorage-26","http://tools.ietf.org/html/rfc6749#section-4.2":"{{{origin}}}/oauth"{{{code}}} }}]}
                 """;
             return Results.Text(body, "application/jrd+json");
+        });
+        app.MapPost("/oauth/token", async (HttpContext c) =>
+        {
+            var form = await c.Request.ReadFormAsync();
+            fake!.TokenRequests.Enqueue(form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal));
+            return Results.Text(fake.TokenAnswer.Body, "application/json", statusCode: fake.TokenAnswer.Status);
         });
         app.MapGet("/storage/alice/{**path}", (string? path) =>
             fake!.Answers.TryGetValue("/" + (path ?? string.Empty), out var answer)

@@ -3,18 +3,28 @@ using System.Text.Json;
 
 namespace UnhostedStore.DataFreedom.MoveIn;
 
-/// <summary>Where the old storage is and how to ask for access to it.</summary>
-public sealed record OldServer(string Address, Uri StorageRoot, Uri AuthorizeUrl);
+/// <summary>
+/// Where the old storage is and how to ask for access to it: with a <see cref="TokenEndpoint"/>
+/// the authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636 S256) at
+/// <see cref="AuthorizeUrl"/>, without one the implicit grant (RFC 6749 §4.2) there.
+/// </summary>
+public sealed record OldServer(string Address, Uri StorageRoot, Uri AuthorizeUrl, Uri? TokenEndpoint = null);
 
 /// <summary>
 /// WebFinger (RFC 7033 §4) on the old address and its remoteStorage link (draft-26 §10): the
 /// href is the storage root, the <c>rfc6749#section-4.2</c> property the OAuth authorize URL.
-/// On 127.0.0.1 and localhost plain http is tried after https, as remotestorage.js does.
+/// draft-26 §10.1: a server offering the code grant announces its authorization endpoint
+/// (<c>rfc6749#section-3.1</c>), token endpoint (<c>#section-3.2</c>) and PKCE methods
+/// (<c>rfc7636</c>); clients SHOULD prefer it, so it is used whenever the token endpoint is
+/// usable. On 127.0.0.1 and localhost plain http is tried after https, as remotestorage.js does.
 /// </summary>
 public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard guard)
 {
     public const string RemoteStorageRel = "http://tools.ietf.org/id/draft-dejong-remotestorage";
     private const string ImplicitGrantProperty = "http://tools.ietf.org/html/rfc6749#section-4.2";
+    private const string AuthorizationEndpointProperty = "http://tools.ietf.org/html/rfc6749#section-3.1";
+    private const string TokenEndpointProperty = "http://tools.ietf.org/html/rfc6749#section-3.2";
+    private const string PkceMethodsProperty = "http://tools.ietf.org/html/rfc7636";
     private const int MaxWebFingerBytes = 64 * 1024;
 
     /// <summary>Parses <c>user@host</c> (host may carry a port); null when it is not one.</summary>
@@ -71,7 +81,7 @@ public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard gua
         {
             try
             {
-                return await FetchAsync(new Uri($"{scheme}://{host}/.well-known/webfinger?resource={Uri.EscapeDataString(resource)}"), user + "@" + host, ct);
+                return await ChooseGrantAsync(await FetchAsync(new Uri($"{scheme}://{host}/.well-known/webfinger?resource={Uri.EscapeDataString(resource)}"), user + "@" + host, ct), ct);
             }
             catch (MoveInRefusedException e) when (e.InnerException is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
@@ -82,7 +92,29 @@ public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard gua
         throw last!;
     }
 
-    private async Task<OldServer> FetchAsync(Uri url, string address, CancellationToken ct)
+    /// <summary>The code grant when its token endpoint passes the address check, else the
+    /// implicit grant; a token endpoint we may not call is as good as none.</summary>
+    private async Task<OldServer> ChooseGrantAsync(Offer offer, CancellationToken ct)
+    {
+        if (offer.TokenEndpoint is { } endpoint && (offer.CodeAuthorizeUrl ?? offer.ImplicitAuthorizeUrl) is { } codeAuthorize)
+        {
+            try
+            {
+                await guard.ResolveAsync(endpoint.IdnHost, ct);
+                return new OldServer(offer.Address, offer.StorageRoot, codeAuthorize, endpoint);
+            }
+            catch (MoveInRefusedException)
+            {
+                // Refused or unresolvable: fall back to the implicit grant below.
+            }
+        }
+
+        return offer.ImplicitAuthorizeUrl is { } implicitAuthorize
+            ? new OldServer(offer.Address, offer.StorageRoot, implicitAuthorize)
+            : throw new MoveInRefusedException($"{offer.Host} offers no way to authorize access to {offer.Address} (no OAuth address).");
+    }
+
+    private async Task<Offer> FetchAsync(Uri url, string address, CancellationToken ct)
     {
         var client = clients.CreateClient(MoveInServices.ClientName);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -121,7 +153,10 @@ public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard gua
         }
     }
 
-    private static OldServer Read(JsonElement root, Uri url, string address)
+    /// <summary>What the remoteStorage link offers, each URL already checked for its scheme.</summary>
+    private sealed record Offer(string Address, string Host, Uri StorageRoot, Uri? ImplicitAuthorizeUrl, Uri? CodeAuthorizeUrl, Uri? TokenEndpoint);
+
+    private static Offer Read(JsonElement root, Uri url, string address)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("links", out var links) || links.ValueKind != JsonValueKind.Array)
         {
@@ -137,22 +172,36 @@ public sealed class MoveInDiscovery(IHttpClientFactory clients, AddressGuard gua
             }
 
             var href = link.TryGetProperty("href", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
-            var authorize = link.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object
-                && p.TryGetProperty(ImplicitGrantProperty, out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
             if (!IsHttpUrl(href, out var storageRoot))
             {
                 throw new MoveInRefusedException($"{url.Host} gives no usable storage address for {address}.");
             }
 
-            if (!IsHttpUrl(authorize, out var authorizeUrl))
-            {
-                throw new MoveInRefusedException($"{url.Host} offers no way to authorize access to {address} (no OAuth address).");
-            }
-
-            return new OldServer(address, storageRoot!, authorizeUrl!);
+            var properties = link.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+            var implicitAuthorize = HttpUrlProperty(properties, ImplicitGrantProperty);
+            var tokenEndpoint = OffersS256(properties) ? HttpUrlProperty(properties, TokenEndpointProperty) : null;
+            return new Offer(address, url.Host, storageRoot!, implicitAuthorize, HttpUrlProperty(properties, AuthorizationEndpointProperty), tokenEndpoint);
         }
 
         throw new MoveInRefusedException($"{address} has no remoteStorage on {url.Host}.");
+    }
+
+    private static Uri? HttpUrlProperty(JsonElement properties, string name) =>
+        properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+        && IsHttpUrl(value.GetString(), out var url) ? url : null;
+
+    /// <summary>draft-26 §10.1: servers with the code grant MUST support S256. The methods
+    /// property may be missing (then S256 is assumed, as the MUST says); when it is there it
+    /// has to name S256, since "plain" alone is useless to us.</summary>
+    private static bool OffersS256(JsonElement properties)
+    {
+        if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(PkceMethodsProperty, out var methods))
+        {
+            return true;
+        }
+
+        return methods.ValueKind == JsonValueKind.String
+            && methods.GetString()!.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Contains("S256", StringComparer.Ordinal);
     }
 
     private static bool IsHttpUrl(string? value, out Uri? url) =>

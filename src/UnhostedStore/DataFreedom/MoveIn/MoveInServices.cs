@@ -6,7 +6,7 @@ public static class MoveInServices
     public const string ClientName = "move-in";
 
     /// <summary>
-    /// Move-in from another remoteStorage server: discovery, the copier, the background jobs and
+    /// Move-in from another remoteStorage server: discovery, the code exchange, the copier, the background jobs and
     /// the outbound client. The client checks every address it connects to
     /// (<see cref="AddressGuard"/>) and follows no redirects: a redirect would drop the bearer
     /// token anyway, and could point at an internal host.
@@ -15,6 +15,7 @@ public static class MoveInServices
     {
         services.AddSingleton<AddressGuard>();
         services.AddSingleton<MoveInDiscovery>();
+        services.AddSingleton<MoveInTokenExchange>();
         services.AddScoped<MoveInCopier>();
         services.AddSingleton<MoveInJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<MoveInJobs>());

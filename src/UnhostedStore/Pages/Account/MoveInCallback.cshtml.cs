@@ -5,17 +5,20 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Primitives;
 using UnhostedStore.DataFreedom.MoveIn;
 
 namespace UnhostedStore.Pages.Account;
 
 /// <summary>
-/// The redirect_uri of the move-in. The implicit grant puts the token in the fragment
-/// (RFC 6749 §4.2.2), which never reaches a server, so <c>/js/move-in.js</c> posts it here with
-/// the antiforgery token; the state must match the one in the page's cookie (RFC 6749 §10.12).
+/// The redirect_uri of the move-in; the state must match the one in the page's cookie (RFC 6749
+/// §10.12). The code grant answers in the query (RFC 6749 §4.1.2): the GET redeems the code
+/// with the PKCE verifier from the cookie, here on the server. The implicit grant puts the
+/// token in the fragment (§4.2.2), which never reaches a server, so <c>/js/move-in.js</c> posts
+/// it here with the antiforgery token.
 /// </summary>
 [Authorize]
-public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, IDataProtectionProvider protection) : PageModel
+public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, MoveInTokenExchange exchange, IDataProtectionProvider protection) : PageModel
 {
     [BindProperty(Name = "access_token")]
     public string? AccessToken { get; set; }
@@ -25,37 +28,118 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, ID
 
     public string? Error { get; private set; }
 
-    public void OnGet()
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        // Read from the query itself rather than bound as handler arguments, which MVC logs at
+        // Trace: the code must not reach a log.
+        var query = Request.Query;
+        if (query.TryGetValue("error", out var error))
+        {
+            Error = DeniedMessage(error);
+            return Page();
+        }
+
+        if (!query.TryGetValue("code", out var code))
+        {
+            // The implicit grant: the page's script reads the fragment.
+            return Page();
+        }
+
+        if (CheckPending(query["state"]) is not { } pending)
+        {
+            return Page();
+        }
+
+        if (!pending.IsCodeGrant)
+        {
+            Error = "The old server answered differently from what this server asked for (a code instead of a token). Start again.";
+            return Page();
+        }
+
+        if (code.Count != 1 || code[0] is not { Length: > 0 and <= 4096 } value)
+        {
+            Error = "The old server did not give access. Start again and allow reading.";
+            return Page();
+        }
+
+        // A code is good for one try (RFC 6749 §4.1.2), so this move-in attempt ends here
+        // whatever the token endpoint answers.
+        Response.Cookies.Delete(MoveInModel.CookieName, new CookieOptions { Path = "/account/move-in" });
+        string token;
+        try
+        {
+            token = await exchange.RedeemAsync(
+                new CodeRedemption(new Uri(pending.TokenEndpoint!), value, MoveInModel.RedirectUri(pending.ClientId!), pending.ClientId!, pending.CodeVerifier!), ct);
+        }
+        catch (MoveInRefusedException e)
+        {
+            Error = e.Message;
+            return Page();
+        }
+
+        return await StartAsync(pending, token, ct);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var pending = ReadPending();
-        if (pending is null || pending.Owner != User.Identity!.Name || pending.ExpiresUtc < DateTime.UtcNow)
+        if (CheckPending(State) is not { } pending)
         {
-            Error = "This answer of the old server does not belong to a move-in you started here (or it took longer than 30 minutes). Start again.";
             return Page();
         }
 
-        if (State is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(State), Encoding.UTF8.GetBytes(pending.State)))
+        if (pending.IsCodeGrant)
         {
-            Error = "The old server's answer does not match the move-in you started (the state differs). Start again.";
+            // A token in the fragment when a code was asked for is not the answer of this flow.
+            Error = "The old server answered differently from what this server asked for (a token instead of a code). Start again.";
             return Page();
         }
 
-        if (string.IsNullOrEmpty(AccessToken) || AccessToken.Length > 4096 || AccessToken.Any(c => c <= ' ' || c > '~'))
+        if (string.IsNullOrEmpty(AccessToken) || AccessToken.Length > MoveInTokenExchange.MaxTokenLength || AccessToken.Any(c => c <= ' ' || c > '~'))
         {
             Error = "The old server did not give access. Start again and allow reading.";
             return Page();
         }
 
         Response.Cookies.Delete(MoveInModel.CookieName, new CookieOptions { Path = "/account/move-in" });
+        return await StartAsync(pending, AccessToken, ct);
+    }
+
+    private async Task<IActionResult> StartAsync(MoveInPending pending, string token, CancellationToken ct)
+    {
         var old = new OldServer(pending.Address, new Uri(pending.StorageRoot), new Uri(pending.StorageRoot));
-        var job = await copier.CreateAsync(pending.Owner, old, AccessToken, ct);
+        var job = await copier.CreateAsync(pending.Owner, old, token, ct);
         jobs.Start(job.Id);
         return Redirect("/account/move-in?job=" + job.Id);
     }
+
+    /// <summary>The pending move-in this answer belongs to, or null with <see cref="Error"/> set.</summary>
+    private MoveInPending? CheckPending(StringValues state)
+    {
+        var pending = ReadPending();
+        if (pending is null || pending.Owner != User.Identity!.Name || pending.ExpiresUtc < DateTime.UtcNow)
+        {
+            Error = "This answer of the old server does not belong to a move-in you started here (or it took longer than 30 minutes). Start again.";
+            return null;
+        }
+
+        if (state.Count != 1 || state[0] is not { } given
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(pending.State)))
+        {
+            Error = "The old server's answer does not match the move-in you started (the state differs). Start again.";
+            return null;
+        }
+
+        return pending;
+    }
+
+    /// <summary>RFC 6749 §4.1.2.1 error codes in plain words; an unknown one is not echoed.</summary>
+    private static string DeniedMessage(StringValues error) => error.ToString() switch
+    {
+        "access_denied" => "You did not allow this server to read your old storage, so nothing was copied. Start again if you want to move in.",
+        "invalid_scope" => "The old server does not let this server read everything (*:r), so nothing was copied.",
+        "temporarily_unavailable" or "server_error" => "The old server could not answer just now, so nothing was copied. Try again later.",
+        _ => "The old server did not give access, so nothing was copied. Start again and allow reading.",
+    };
 
     private MoveInPending? ReadPending()
     {

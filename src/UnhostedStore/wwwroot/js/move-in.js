@@ -1,9 +1,14 @@
-// The move-in pages. On the callback, the old server's answer is in the URL fragment
+// The move-in pages. On the callback, the implicit grant's answer is in the URL fragment
 // (RFC 6749 §4.2.2): its access_token and state go to our server in a form post (with the
 // antiforgery token the form carries), and the fragment is removed from history first.
+// The code grant's answer is in the query (§4.1.2) and the server has used it already: it
+// is removed from the address bar and history too.
 // On the job page, the job's status is polled until it ends.
 (function () {
   'use strict';
+  if (window.location.pathname === '/account/move-in/callback' && window.location.search) {
+    window.history.replaceState(null, '', window.location.pathname + window.location.hash);
+  }
   var callback = document.getElementById('movein-callback');
   if (callback) {
     var params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
