@@ -59,6 +59,9 @@ public sealed partial class ShareModel(
 
     public string? ZipUrl { get; private set; }
 
+    /// <summary>Where the password form posts: this very address, as it was sent.</summary>
+    public string PasswordAction => PathOnly() + "?handler=password";
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         NoStore();
