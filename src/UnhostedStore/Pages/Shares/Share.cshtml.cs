@@ -110,7 +110,11 @@ public sealed partial class ShareModel(
             Shows = ShareView.Folder;
         }
 
-        await links.RecordOpenAsync(link.Id, ct);
+        if (!HttpMethods.IsHead(Request.Method))
+        {
+            await links.RecordOpenAsync(link.Id, ct);
+        }
+
         return Page();
     }
 
