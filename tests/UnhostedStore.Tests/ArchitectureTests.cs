@@ -29,13 +29,15 @@ public sealed class ArchitectureTests
         ["AbuseLimits"] = ["Authorization", "Configuration"],
         ["Storage"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "Persistence"],
         ["DataFreedom"] = ["Accounts", "Authorization", "Blobs", "Configuration", "Origins", "Persistence", "Storage"],
+        ["Previews"] = ["Blobs", "Configuration", "Persistence", "Storage"],
+        ["Sharing"] = ["AbuseLimits", "Accounts", "Configuration", "DataFreedom", "Origins", "Persistence", "Previews", "Storage"],
         ["Health"] = ["Blobs", "Persistence"],
         ["WebFinger"] = ["Accounts", "Persistence", "Origins"],
-        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Storage", "Origins"],
+        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Previews", "Sharing", "Storage", "Origins"],
 
         // Composition: the server, and the admin commands that run on the same services.
-        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Health", "Pages", "Persistence", "Storage", "Telemetry", "Origins", "WebFinger"],
-        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Hosting", "Persistence", "Storage", "Origins"],
+        ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Health", "Pages", "Persistence", "Previews", "Sharing", "Storage", "Telemetry", "Origins", "WebFinger"],
+        ["Cli"] = ["Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Hosting", "Persistence", "Sharing", "Storage", "Origins"],
     };
 
     public static TheoryData<string> Rooms() => [.. AllowedArrows.Keys];

@@ -38,6 +38,10 @@ public class CliParsingTests
     [InlineData("tokens issue", "<user>", "--scope <scopes>", "--origin <origin>", "--expires <days>")]
     [InlineData("tokens list", "<user>")]
     [InlineData("tokens revoke", "<user>", "--origin <origin>")]
+    [InlineData("shares", "create", "list", "revoke")]
+    [InlineData("shares create", "<user>", "<path>", "--expires <days>", "--password-stdin")]
+    [InlineData("shares list", "<user>")]
+    [InlineData("shares revoke", "<user>", "<id-or-url>")]
     [InlineData("reconcile", "--repair", "--grace-minutes <n>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
@@ -59,7 +63,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(17, commands.Count);
+        Assert.Equal(21, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -101,6 +105,9 @@ public class CliParsingTests
     [InlineData("Unrecognized command or argument 'frob'.", "users", "frob")]
     [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite, import, export, move-in.", "users")]
     [InlineData("'tokens' needs a command: issue, list, revoke.", "tokens")]
+    [InlineData("'shares' needs a command: create, list, revoke.", "shares")]
+    [InlineData("Required argument missing for command: 'create'.", "shares", "create", "alice")]
+    [InlineData("Unrecognized command or argument 'extra'.", "shares", "revoke", "alice", "0123456789abcdef", "extra")]
     [InlineData("Unrecognized command or argument 'bob'.", "users", "remove", "alice", "bob")]
     [InlineData("Unrecognized command or argument 'true'.", "users", "add", "alice", "--admin", "true", "--no-password")]
     [InlineData("Required argument missing for command: 'set-quota'.", "users", "set-quota", "alice")]

@@ -57,6 +57,7 @@ public class ConfigurationTableTests
             (typeof(LoggingOptions), LoggingOptions.Section),
             (typeof(MetricsOptions), MetricsOptions.Section),
             (typeof(ImportOptions), ImportOptions.Section),
+            (typeof(UnhostedStore.Previews.PreviewOptions), UnhostedStore.Previews.PreviewOptions.Section),
         })
         {
             AddProperties(settings, type, section);

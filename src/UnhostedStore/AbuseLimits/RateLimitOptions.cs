@@ -56,6 +56,15 @@ public sealed class RateLimitOptions
     /// per minute, whichever accounts they tried.</summary>
     public int FailedLoginsPerIpPerMinute { get; set; } = 10;
 
+    /// <summary><c>RateLimiting:ShareMissesPerIpPerMinute</c>: share-link URLs (<c>/s/…</c>) that
+    /// name no link, per client IP per minute; beyond that such URLs get 429. Valid links from
+    /// that IP still open.</summary>
+    public int ShareMissesPerIpPerMinute { get; set; } = 30;
+
+    /// <summary><c>RateLimiting:SharePasswordFailuresPerIpPerMinute</c>: wrong share-link passwords
+    /// per client IP per minute, whichever links were tried.</summary>
+    public int SharePasswordFailuresPerIpPerMinute { get; set; } = 10;
+
     /// <summary>
     /// A token bucket that holds <paramref name="perMinute"/> permits and refills at that rate
     /// per minute, in steps of at most a second (so <c>Retry-After</c> is short and exact).
@@ -92,5 +101,7 @@ public sealed class RateLimitOptionsValidator : AbstractValidator<RateLimitOptio
         RuleFor(o => o.FailedTokensPerIpPerMinute).GreaterThan(0).WithName("RateLimiting:FailedTokensPerIpPerMinute");
         RuleFor(o => o.PagesPerIpPerMinute).GreaterThan(0).WithName("RateLimiting:PagesPerIpPerMinute");
         RuleFor(o => o.FailedLoginsPerIpPerMinute).GreaterThan(0).WithName("RateLimiting:FailedLoginsPerIpPerMinute");
+        RuleFor(o => o.ShareMissesPerIpPerMinute).GreaterThan(0).WithName("RateLimiting:ShareMissesPerIpPerMinute");
+        RuleFor(o => o.SharePasswordFailuresPerIpPerMinute).GreaterThan(0).WithName("RateLimiting:SharePasswordFailuresPerIpPerMinute");
     }
 }

@@ -37,6 +37,12 @@ public static class CliApp
                                                          no --expires (or 0) means until revoked
           tokens list <user>                             the user's grants: origin, scopes, granted, expires
           tokens revoke <user> [--origin <origin>]       revoke all grants of the user, or one app's
+          shares create <user> <path> [--expires <days>] [--password-stdin]
+                                                         share a document or a folder (path ending in /) read-only
+                                                         and print only its URL; no --expires (or 0) means until
+                                                         revoked; the password is the first line of stdin
+          shares list <user>                             the user's share links: id, created, ends, state, opens, path
+          shares revoke <user> <id-or-url>               turn a link off (410 from the next request on)
           users set-quota <name> <size|unlimited|default>
                                                          per-user storage quota, e.g. 500M, 10G, 1T or bytes;
                                                          "default" follows Storage:DefaultQuotaBytes
@@ -129,6 +135,7 @@ public static class CliApp
             MaintenanceCommands.Migrate(console),
             UserCommands.Create(console),
             TokenCommands.Create(console),
+            ShareCommands.Create(console),
             MaintenanceCommands.Reconcile(console),
             help,
         };

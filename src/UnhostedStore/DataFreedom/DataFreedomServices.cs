@@ -62,6 +62,7 @@ public static class DataFreedomServices
     {
         services.AddOptions<DataFreedomOptions>().BindConfiguration(DataFreedomOptions.Section).ValidateWithFluent<DataFreedomOptions, DataFreedomOptionsValidator>();
         services.AddScoped<AccountExporter>();
+        services.AddScoped<FolderArchive>();
         return services;
     }
 }

@@ -11,6 +11,8 @@ using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
 using UnhostedStore.Persistence;
+using UnhostedStore.Previews;
+using UnhostedStore.Sharing;
 using UnhostedStore.Storage;
 using UnhostedStore.Telemetry;
 using UnhostedStore.WebFinger;
@@ -58,6 +60,8 @@ public static class AppHost
         services.AddStorage();
         services.AddDataFreedomImport();
         services.AddDataFreedomExport();
+        services.AddPreviews();
+        services.AddSharing();
         services.AddHostedService<MigrationHostedService>();
 
         // After the migrations: its job starts erasing as soon as the host has started.

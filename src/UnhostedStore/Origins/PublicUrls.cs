@@ -20,6 +20,17 @@ public sealed class PublicUrls(IOptions<HostingOptions> options)
     public string AccountOrigin(HttpRequest request) =>
         options.Value.SplitHosts ? Scheme(request) + "://" + options.Value.AccountHost : BaseOrigin(request);
 
+    /// <summary>The account pages' origin as configured (<c>Hosting:PublicOrigin</c>, or the
+    /// account host), for links made without a request (the CLI); null when only a request
+    /// could tell.</summary>
+    public string? ConfiguredAccountOrigin()
+    {
+        var hosting = options.Value;
+        return hosting.SplitHosts
+            ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost
+            : hosting.PublicOrigin?.TrimEnd('/');
+    }
+
     private string Scheme(HttpRequest request) =>
         options.Value.PublicOrigin is { Length: > 0 } configured ? new Uri(configured).Scheme : request.Scheme;
 }

@@ -28,7 +28,13 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             {
                 var ctx = (HttpContext)state;
                 var headers = ctx.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy(ctx.Items[FormActionKey] as string);
+                // A response that set its own policy keeps it: document bytes served outside
+                // /storage/ (share links) carry the storage's sandbox instead of the page policy.
+                if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
+                {
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy(ctx.Items[FormActionKey] as string);
+                }
+
                 headers["Referrer-Policy"] = ReferrerPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";

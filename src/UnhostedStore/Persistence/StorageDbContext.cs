@@ -33,6 +33,8 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MoveInJob> MoveInJobs => Set<MoveInJob>();
 
+    public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -127,6 +129,21 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             // The resumer's look-up of unfinished jobs, and a person's own jobs.
             e.HasIndex(j => new { j.State, j.LeaseUntilUtc });
             e.HasIndex(j => j.UserName);
+        });
+
+        builder.Entity<ShareLink>(e =>
+        {
+            e.ToTable("ShareLinks");
+            e.HasKey(l => l.Id);
+            e.Property(l => l.Id).HasMaxLength(16);
+            e.Property(l => l.TokenHash).HasMaxLength(64);
+            e.Property(l => l.Owner).HasMaxLength(64);
+            e.Property(l => l.Path).HasMaxLength(2048);
+            e.Property(l => l.PasswordHash).HasMaxLength(256);
+
+            // Opening a link is one probe of this index; the owner's list and erasure use the other.
+            e.HasIndex(l => l.TokenHash).IsUnique();
+            e.HasIndex(l => l.Owner);
         });
     }
 }

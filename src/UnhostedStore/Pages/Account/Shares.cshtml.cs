@@ -1,0 +1,113 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Origins;
+using UnhostedStore.Persistence;
+using UnhostedStore.Sharing;
+
+namespace UnhostedStore.Pages.Account;
+
+/// <summary>
+/// The person's share links: each with what it shares, when it was made, when it ends and how
+/// often it was opened, with a Revoke button; and the form that makes a new one. The form's
+/// handler (<c>POST /account/shares?handler=create</c> with <c>path</c>, <c>expiresDays</c>
+/// and an optional <c>password</c>, plus the antiforgery token) is the one way pages create
+/// links, so any page may post to it; it answers with this page showing the new URL, once.
+/// </summary>
+[Authorize]
+public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls) : PageModel
+{
+    public const string PagePath = "/account/shares";
+
+    public sealed record Row(string Id, string Path, bool IsFolder, DateTime CreatedUtc, DateTime? ExpiresUtc, DateTime? RevokedUtc, ShareState State, bool HasPassword, long Opens, DateTime? LastOpenedUtc);
+
+    public IReadOnlyList<Row> Links { get; private set; } = [];
+
+    /// <summary>Folders of the person's storage, offered while typing a path.</summary>
+    public IReadOnlyList<string> Suggestions { get; private set; } = [];
+
+    public string SharePath { get; private set; } = string.Empty;
+
+    public int ExpiresDays { get; private set; } = 7;
+
+    public string? Error { get; private set; }
+
+    /// <summary>The URL of the link just made: shown once, as only its hash is kept.</summary>
+    public string? CreatedUrl { get; private set; }
+
+    public string? CreatedPath { get; private set; }
+
+    [TempData]
+    public string? Message { get; set; }
+
+    private string Owner => User.Identity!.Name!;
+
+    /// <summary>A page may link here with <c>?path=</c> to fill in the form.</summary>
+    public Task OnGetAsync([FromQuery] string? path, CancellationToken ct)
+    {
+        SharePath = path ?? string.Empty;
+        return LoadAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostCreateAsync([FromForm] string? path, [FromForm] int? expiresDays, [FromForm] string? password, CancellationToken ct)
+    {
+        SharePath = path ?? string.Empty;
+        ExpiresDays = expiresDays ?? 0;
+        if (!ShareLinks.ExpiryChoices.Contains(ExpiresDays))
+        {
+            Error = "Choose how long the link works: 1 day, 7 days, 30 days or until you revoke it.";
+        }
+        else
+        {
+            var created = await links.CreateAsync(Owner, path, ExpiresDays, password, ct);
+            if (created.Succeeded)
+            {
+                CreatedUrl = urls.AccountOrigin(Request) + SharePaths.Prefix + created.Token;
+                CreatedPath = created.Link!.Path;
+                SharePath = string.Empty;
+            }
+            else
+            {
+                Error = created.Error;
+            }
+        }
+
+        if (Error is not null)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
+    {
+        Message = !string.IsNullOrEmpty(id) && ShareTokens.LooksLikeId(id) && await links.RevokeAsync(Owner, id, ct)
+            ? "Link revoked. It stops working at once."
+            : "That link was already turned off.";
+        return RedirectToPage();
+    }
+
+    public static string Expiry(DateTime? expiresUtc) => IndexModel.When(expiresUtc, "when you revoke it");
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        // The page may show a new link's URL: no copy of it stays in any cache.
+        Response.Headers.CacheControl = "no-store";
+        Links = (await links.ListAsync(Owner, ct))
+            .Select(l => new Row(l.Id, l.Path, l.Path.EndsWith('/'), l.CreatedUtc, l.ExpiresUtc, l.RevokedUtc, links.StateOf(l), l.PasswordHash is not null, l.OpenCount, l.LastOpenedUtc))
+            .ToList();
+
+        // The top two levels of folders are enough to start from; deeper ones are typed.
+        var owner = Owner;
+        var top = await db.Nodes.AsNoTracking()
+            .Where(n => n.Owner == owner && n.IsFolder && n.ParentPath == "/")
+            .OrderBy(n => n.Path).Select(n => n.Path).Take(100).ToListAsync(ct);
+        var second = await db.Nodes.AsNoTracking()
+            .Where(n => n.Owner == owner && n.IsFolder && n.ParentPath != null && top.Contains(n.ParentPath))
+            .OrderBy(n => n.Path).Select(n => n.Path).Take(300).ToListAsync(ct);
+        Suggestions = top.Concat(second).Order(StringComparer.Ordinal).ToList();
+    }
+}

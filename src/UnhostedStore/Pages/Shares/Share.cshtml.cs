@@ -1,0 +1,355 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.AbuseLimits;
+using UnhostedStore.DataFreedom.Export;
+using UnhostedStore.Persistence;
+using UnhostedStore.Previews;
+using UnhostedStore.Sharing;
+using UnhostedStore.Storage;
+
+namespace UnhostedStore.Pages.Shares;
+
+/// <summary>
+/// What anyone with a share URL sees, without an account: <c>/s/&lt;token&gt;[/&lt;sub-path&gt;]</c>
+/// shows a document's preview or a folder's gallery, playlist and list; the handlers
+/// <c>?handler=raw</c> (the bytes, with ranges), <c>thumb</c> (a thumbnail) and <c>zip</c>
+/// (a folder as a zip) serve the rest, and <c>password</c> takes a link's password. Every
+/// request passes <see cref="ShareAccess"/> first.
+/// </summary>
+[AllowAnonymous]
+public sealed partial class ShareModel(
+    ShareAccess access,
+    ShareLinks links,
+    ShareLimits limits,
+    SharePasswordCookies cookies,
+    DocumentReads reads,
+    HotReads hot,
+    ILogger<ShareModel> logger) : PageModel
+{
+    /// <summary>Most items a folder page lists; the zip has them all.</summary>
+    public const int MaxItems = 2000;
+
+    public ShareView Shows { get; private set; }
+
+    public ShareState GoneState { get; private set; }
+
+    public string? PasswordError { get; private set; }
+
+    public string Title { get; private set; } = "Shared with you";
+
+    public IReadOnlyList<ShareCrumb> Crumbs { get; private set; } = [];
+
+    public ShareCrumbTrail CrumbTrail => new(Crumbs, Shows == ShareView.Folder);
+
+    public ShareItem? Document { get; private set; }
+
+    public TextPreview? Text { get; private set; }
+
+    public IReadOnlyList<ShareItem> Folders { get; private set; } = [];
+
+    public IReadOnlyList<ShareItem> Images { get; private set; } = [];
+
+    public IReadOnlyList<ShareItem> Audio { get; private set; } = [];
+
+    public IReadOnlyList<ShareItem> Others { get; private set; } = [];
+
+    public bool Truncated { get; private set; }
+
+    public string? ZipUrl { get; private set; }
+
+    /// <summary>Where the password form posts: this very address, as it was sent.</summary>
+    public string PasswordAction => PathOnly() + "?handler=password";
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        NoStore();
+        var resolution = await access.ResolveAsync(HttpContext, ct);
+        if (resolution is not ShareResolution.Granted granted)
+        {
+            return Denied(resolution);
+        }
+
+        var (link, token, root, path) = (granted.Link, granted.Token, granted.Root, granted.Path);
+        Crumbs = ShareItems.Crumbs(token, root, path);
+        if (path.IsDocument)
+        {
+            var outcome = await reads.GetDocumentAsync(link.Owner, path, RequestConditions.None, null, openBody: false, ct, byOwner: false);
+            if (outcome is not StorageOutcome.DocumentFound found)
+            {
+                // A folder of that name: show it at its folder address.
+                if (!root.Equals(path) && await IsFolderAsync(link.Owner, path.AsOtherKind(), ct))
+                {
+                    return Redirect(SharePaths.Url(token, root, path.AsOtherKind()));
+                }
+
+                return Missing();
+            }
+
+            Document = ShareItems.Of(token, root, path, found.Document.ContentType, found.Document.ContentLength, found.Document.LastModifiedUtc);
+            Title = Document.Name;
+            if (Document.Kind is PreviewKind.Text or PreviewKind.Json)
+            {
+                Text = await ReadTextAsync(link.Owner, path, ct);
+            }
+
+            Shows = ShareView.Document;
+        }
+        else
+        {
+            var rows = await hot.ListFolderAsync(link.Owner, path.Value, string.Empty, string.Empty, ct);
+            if (!path.Equals(root) && rows.Count == 0)
+            {
+                return Missing();
+            }
+
+            Title = path.IsRoot ? "Shared folder" : path.Name.TrimEnd('/');
+            ZipUrl = SharePaths.Url(token, root, path) + "?handler=zip";
+            Fill(token, root, path, rows);
+            Shows = ShareView.Folder;
+        }
+
+        if (!HttpMethods.IsHead(Request.Method))
+        {
+            await links.RecordOpenAsync(link.Id, ct);
+        }
+
+        return Page();
+    }
+
+    /// <summary>The password form of a link that has one.</summary>
+    public async Task<IActionResult> OnPostPasswordAsync([FromForm] string? password, CancellationToken ct)
+    {
+        NoStore();
+        var resolution = await access.ResolveAsync(HttpContext, ct);
+        if (resolution is ShareResolution.Granted)
+        {
+            return Redirect(PathOnly());
+        }
+
+        if (resolution is not ShareResolution.PasswordNeeded needed)
+        {
+            return Denied(resolution);
+        }
+
+        Shows = ShareView.Password;
+        if (limits.FailedPasswords.Check(HttpContext) is { } wait)
+        {
+            var seconds = FailureThrottle.RetryAfterSeconds(wait);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = seconds;
+            PasswordError = $"Too many wrong passwords from your network. Try again in {seconds} seconds.";
+            return Page();
+        }
+
+        if (string.IsNullOrEmpty(password) || !ShareLinks.VerifyPassword(needed.Link, password))
+        {
+            limits.FailedPasswords.Record(HttpContext);
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            PasswordError = "That password is not right.";
+            return Page();
+        }
+
+        cookies.Issue(HttpContext, needed.Link, needed.Token);
+        return Redirect(PathOnly());
+    }
+
+    /// <summary>The document's bytes: ranges, conditions, and never active in our origin (<see cref="SafeBytes"/>).</summary>
+    public async Task<IActionResult> OnGetRawAsync(CancellationToken ct)
+    {
+        var resolution = await access.ResolveAsync(HttpContext, ct);
+        if (resolution is not ShareResolution.Granted { Path.IsDocument: true } granted)
+        {
+            return await PlainDeniedAsync(resolution);
+        }
+
+        if (!RequestConditions.TryParse(Request.Headers, out var conditions, out var error))
+        {
+            return await PlainAsync(StatusCodes.Status400BadRequest, "Bad request: " + error);
+        }
+
+        var outcome = await reads.GetDocumentAsync(
+            granted.Link.Owner, granted.Path, conditions, SafeBytes.RangeOf(Request), openBody: !HttpMethods.IsHead(Request.Method), ct, byOwner: false);
+        try
+        {
+            await SafeBytes.WriteAsync(HttpContext, outcome, granted.Path.Name);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException)
+        {
+            // The player moved on (a seek) or the browser went away.
+        }
+
+        return new EmptyResult();
+    }
+
+    /// <summary>A thumbnail of an image, or the picture icon when there can be none.</summary>
+    public async Task<IActionResult> OnGetThumbAsync([FromServices] Thumbnails thumbnails, CancellationToken ct)
+    {
+        var resolution = await access.ResolveAsync(HttpContext, ct);
+        if (resolution is not ShareResolution.Granted { Path.IsDocument: true } granted)
+        {
+            return await PlainDeniedAsync(resolution);
+        }
+
+        var headers = Response.Headers;
+        headers.ContentSecurityPolicy = StorageResponder.DocumentContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "private, no-cache";
+        var thumb = await thumbnails.GetAsync(granted.Link.Owner, granted.Path, ct);
+        if (thumb is null)
+        {
+            return File(PreviewIcons.Picture, PreviewIcons.ContentType);
+        }
+
+        var etag = "\"t" + thumbnails.Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + thumb.ETag.Value + "\"";
+        headers.ETag = etag;
+        if (Request.Headers.IfNoneMatch.Any(v => v is not null && v.Contains(etag, StringComparison.Ordinal)))
+        {
+            return StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return File(thumb.Bytes, Thumbnail.ContentType);
+    }
+
+    /// <summary>A shared folder (or one below it) as a zip, streamed.</summary>
+    public async Task<IActionResult> OnGetZipAsync([FromServices] FolderArchive archive, CancellationToken ct)
+    {
+        var resolution = await access.ResolveAsync(HttpContext, ct);
+        if (resolution is not ShareResolution.Granted { Path.IsFolder: true } granted)
+        {
+            return await PlainDeniedAsync(resolution);
+        }
+
+        var name = granted.Path.IsRoot ? "shared" : granted.Path.Name.TrimEnd('/');
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(name + ".zip");
+        Response.ContentType = "application/zip";
+        Response.Headers.ContentDisposition = disposition.ToString();
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.ContentSecurityPolicy = StorageResponder.DocumentContentSecurityPolicy;
+        HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        try
+        {
+            await archive.WriteAsync(granted.Link.Owner, granted.Path, Response.Body, ct);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested || e is OperationCanceledException or IOException)
+        {
+            // The browser went away.
+        }
+        catch (Exception e)
+        {
+            // The status line is out: cutting the connection is the honest end of a broken zip.
+            LogZipFailed(logger, e);
+            HttpContext.Abort();
+        }
+
+        return new EmptyResult();
+    }
+
+    private async Task<bool> IsFolderAsync(string owner, StoragePath folder, CancellationToken ct) =>
+        (await hot.ListFolderAsync(owner, folder.Value, string.Empty, string.Empty, ct)).Count > 0;
+
+    private async Task<TextPreview?> ReadTextAsync(string owner, StoragePath path, CancellationToken ct)
+    {
+        if (await reads.GetDocumentAsync(owner, path, RequestConditions.None, null, openBody: true, ct, byOwner: false) is not StorageOutcome.DocumentFound { Body: { } body } found)
+        {
+            return null;
+        }
+
+        await using (body)
+        {
+            return await TextPreviews.ReadAsync(found.Document, body, ct);
+        }
+    }
+
+    private void Fill(string token, StoragePath root, StoragePath folder, List<ListingRow> rows)
+    {
+        var children = rows.Where(r => r.Path != folder.Value).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
+        Truncated = children.Count > MaxItems;
+        var folders = new List<ShareItem>();
+        var images = new List<ShareItem>();
+        var audio = new List<ShareItem>();
+        var others = new List<ShareItem>();
+        foreach (var row in children.Take(MaxItems))
+        {
+            var item = ShareItems.Of(token, root, StoragePath.FromStored(row.Path), row.ContentType, row.ContentLength, row.LastModifiedUtc);
+            (row.IsFolder ? folders : item.Kind switch
+            {
+                PreviewKind.Image => images,
+                PreviewKind.Audio => audio,
+                _ => others,
+            }).Add(item);
+        }
+
+        (Folders, Images, Audio, Others) = (folders, images, audio, others);
+    }
+
+    private PageResult Denied(ShareResolution resolution)
+    {
+        switch (resolution)
+        {
+            case ShareResolution.TooManyMisses tooMany:
+                Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(tooMany.RetryAfter);
+                return View(ShareView.TooMany, StatusCodes.Status429TooManyRequests);
+            case ShareResolution.Gone gone:
+                GoneState = gone.State;
+                return View(ShareView.Gone, StatusCodes.Status410Gone);
+            case ShareResolution.BadPath:
+                return View(ShareView.BadPath, StatusCodes.Status400BadRequest);
+            case ShareResolution.PasswordNeeded:
+                return View(ShareView.Password, StatusCodes.Status200OK);
+            default:
+                // Unknown, or the owner's account is leaving: nothing is shared here.
+                return View(ShareView.Unknown, StatusCodes.Status404NotFound);
+        }
+    }
+
+    private PageResult Missing() => View(ShareView.Missing, StatusCodes.Status404NotFound);
+
+    private PageResult View(ShareView view, int status)
+    {
+        Shows = view;
+        Response.StatusCode = status;
+        return Page();
+    }
+
+    private Task<IActionResult> PlainDeniedAsync(ShareResolution resolution) => resolution switch
+    {
+        ShareResolution.TooManyMisses tooMany => TooManyAsync(tooMany.RetryAfter),
+        ShareResolution.Gone { State: ShareState.Revoked } => PlainAsync(StatusCodes.Status410Gone, "This link was turned off by the person who shared it."),
+        ShareResolution.Gone => PlainAsync(StatusCodes.Status410Gone, "This link has expired."),
+        ShareResolution.BadPath bad => PlainAsync(StatusCodes.Status400BadRequest, "That is not a path in this share: " + bad.Reason + "."),
+        ShareResolution.PasswordNeeded => PlainAsync(StatusCodes.Status403Forbidden, "This link needs its password: open it and enter the password first."),
+        _ => PlainAsync(StatusCodes.Status404NotFound, "Nothing is shared at this address."),
+    };
+
+    private async Task<IActionResult> TooManyAsync(TimeSpan wait)
+    {
+        await PageRateLimitMiddleware.WriteTooManyRequestsAsync(HttpContext, wait);
+        return new EmptyResult();
+    }
+
+    private async Task<IActionResult> PlainAsync(int status, string message)
+    {
+        Response.StatusCode = status;
+        Response.Headers.CacheControl = "no-store";
+        Response.ContentType = "text/plain; charset=utf-8";
+        await Response.WriteAsync(message + "\n", HttpContext.RequestAborted);
+        return new EmptyResult();
+    }
+
+    /// <summary>Pages through a link show private content and must be asked for again after a revocation.</summary>
+    private void NoStore() => Response.Headers.CacheControl = "no-store";
+
+    /// <summary>This request's path as sent (still encoded), without the query.</summary>
+    private string PathOnly()
+    {
+        var raw = HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget ?? Request.Path.Value ?? "/";
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? raw : raw[..query];
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A shared folder's zip failed mid-stream; the connection was cut")]
+    private static partial void LogZipFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,72 @@
+using UnhostedStore.Previews;
+using UnhostedStore.Sharing;
+using UnhostedStore.Storage;
+
+namespace UnhostedStore.Pages.Shares;
+
+/// <summary>What a share page shows.</summary>
+public enum ShareView
+{
+    Unknown,
+    TooMany,
+    Gone,
+    BadPath,
+    Missing,
+    Password,
+    Document,
+    Folder,
+}
+
+/// <summary>The breadcrumbs of a page; the last is the page itself when it is a folder.</summary>
+public sealed record ShareCrumbTrail(IReadOnlyList<ShareCrumb> Crumbs, bool LastIsCurrent);
+
+/// <summary>One step of the way from the shared folder down to what is shown.</summary>
+public sealed record ShareCrumb(string Name, string Url);
+
+/// <summary>One document or folder as a share page lists it; every URL stays inside the link.</summary>
+public sealed record ShareItem(string Name, string PageUrl, string RawUrl, string ThumbUrl, PreviewKind Kind, string ContentType, long Size, DateTime ModifiedUtc)
+{
+    public string SizeText => Account.IndexModel.Size(Size);
+
+    public string Modified => Account.IndexModel.When(ModifiedUtc, string.Empty);
+
+    public string KindText => Kind switch
+    {
+        PreviewKind.Image => "Picture",
+        PreviewKind.Audio => "Audio",
+        PreviewKind.Video => "Video",
+        PreviewKind.Text => "Text",
+        PreviewKind.Json => "JSON data",
+        _ => "File",
+    };
+}
+
+public static class ShareItems
+{
+    public static ShareItem Of(string token, StoragePath root, StoragePath path, string? contentType, long size, DateTime modifiedUtc)
+    {
+        var page = SharePaths.Url(token, root, path);
+        return new ShareItem(path.Name.TrimEnd('/'), page, page + "?handler=raw", page + "?handler=thumb", PreviewKinds.Of(contentType), contentType ?? string.Empty, size, modifiedUtc);
+    }
+
+    /// <summary>The shared folder, then each folder down to <paramref name="path"/>'s parent
+    /// (or to <paramref name="path"/> itself when it is a folder); nothing above the share's root.</summary>
+    public static IReadOnlyList<ShareCrumb> Crumbs(string token, StoragePath root, StoragePath path)
+    {
+        if (!root.IsFolder)
+        {
+            return [];
+        }
+
+        var crumbs = new List<ShareCrumb>();
+        foreach (var folder in path.Ancestors().Append(path))
+        {
+            if (folder.IsFolder && folder.Value.Length >= root.Value.Length)
+            {
+                crumbs.Add(new ShareCrumb(folder.IsRoot ? "Shared folder" : folder.Name.TrimEnd('/'), SharePaths.Url(token, root, folder)));
+            }
+        }
+
+        return crumbs;
+    }
+}
