@@ -17,6 +17,7 @@ public static class StorageServices
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();
         services.AddSingleton<BlobHolds>();
+        services.AddSingleton<BlobRelease>();
         services.AddHostedService<OrphanSweeper>();
         return services;
     }
