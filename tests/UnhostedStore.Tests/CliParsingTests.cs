@@ -39,6 +39,10 @@ public class CliParsingTests
     [InlineData("tokens list", "<user>")]
     [InlineData("tokens revoke", "<user>", "--origin <origin>")]
     [InlineData("reconcile", "--repair", "--grace-minutes <n>")]
+    [InlineData("history", "list", "restore", "purge")]
+    [InlineData("history list", "<user>", "<path>")]
+    [InlineData("history restore", "<user>", "<path>", "--version <id>", "--as-of <time>")]
+    [InlineData("history purge", "<user>", "--older-than <days>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -59,7 +63,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(17, commands.Count);
+        Assert.Equal(21, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -101,6 +105,9 @@ public class CliParsingTests
     [InlineData("Unrecognized command or argument 'frob'.", "users", "frob")]
     [InlineData("'users' needs a command: add, list, set-password, remove, set-quota, invite, import, export, move-in.", "users")]
     [InlineData("'tokens' needs a command: issue, list, revoke.", "tokens")]
+    [InlineData("'history' needs a command: list, restore, purge.", "history")]
+    [InlineData("'history restore' takes --version or --as-of, not both.", "history", "restore", "alice", "/notes/a", "--version", "1", "--as-of", "2026-01-01T00:00:00Z")]
+    [InlineData("Required argument missing for command: 'list'.", "history", "list", "alice")]
     [InlineData("Unrecognized command or argument 'bob'.", "users", "remove", "alice", "bob")]
     [InlineData("Unrecognized command or argument 'true'.", "users", "add", "alice", "--admin", "true", "--no-password")]
     [InlineData("Required argument missing for command: 'set-quota'.", "users", "set-quota", "alice")]

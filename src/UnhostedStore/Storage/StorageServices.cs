@@ -1,4 +1,5 @@
 using UnhostedStore.Configuration;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.Storage;
 
@@ -19,6 +20,9 @@ public static class StorageServices
         services.AddSingleton<BlobHolds>();
         services.AddSingleton<BlobRelease>();
         services.AddHostedService<OrphanSweeper>();
+        services.AddScoped<DocumentHistory>();
+        services.AddScoped<HistoryExpiry>();
+        services.AddHostedService<HistoryExpiryJob>();
         return services;
     }
 }
