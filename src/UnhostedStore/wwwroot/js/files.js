@@ -63,6 +63,7 @@
   }
 
   function settle(entry, outcome, text) {
+    if (entry.outcome) { return; }
     entry.outcome = outcome;
     tally[outcome] += 1;
     entry.cancel.hidden = true;
@@ -105,6 +106,7 @@
   }
 
   function cancel(entry) {
+    if (entry.outcome) { return; }
     if (entry.xhr) { entry.xhr.abort(); return; }
     var at = queue.indexOf(entry);
     if (at >= 0) { queue.splice(at, 1); }
