@@ -142,6 +142,7 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
             doc.ParentPath = path.Parent!.Value;
             doc.IsFolder = false;
             doc.ChildCount = 0;
+            doc.BornUtc = now;
             SetDocument(doc);
             account.DocumentCount++;
             account.UsedBytes += put.Length;

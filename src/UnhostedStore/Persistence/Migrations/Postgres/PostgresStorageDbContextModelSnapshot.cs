@@ -593,6 +593,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<DateTime>("BornUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long>("ContentLength")
                         .HasColumnType("bigint");
 
@@ -754,6 +757,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<string>("BlobKey")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("BornUtc")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("ChildCount")
                         .HasColumnType("integer");

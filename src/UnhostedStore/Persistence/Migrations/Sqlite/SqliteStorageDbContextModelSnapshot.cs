@@ -580,6 +580,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("BornUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ContentLength")
                         .HasColumnType("INTEGER");
 
@@ -740,6 +743,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
 
                     b.Property<string>("BlobKey")
                         .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("BornUtc")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("ChildCount")
