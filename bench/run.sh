@@ -113,8 +113,8 @@ if want ceiling; then
 fi
 
 # --- Results --------------------------------------------------------------------------------------
-declare -A R_rps R_p50 R_p99 R_err R_ok
-declare -A U_base U_peak U_secs U_status
+declare -A R_rps=() R_p50=() R_p99=() R_err=() R_ok=()
+declare -A U_base=() U_peak=() U_secs=() U_status=()
 ready_first="" ready_again=""
 pgbench_tps="" pgbench_lat="" pgbench_s_tps="" pgbench_s_lat=""
 
