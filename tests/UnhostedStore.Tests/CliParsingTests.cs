@@ -43,6 +43,10 @@ public class CliParsingTests
     [InlineData("shares list", "<user>")]
     [InlineData("shares revoke", "<user>", "<id-or-url>")]
     [InlineData("reconcile", "--repair", "--grace-minutes <n>")]
+    [InlineData("history", "list", "restore", "purge")]
+    [InlineData("history list", "<user>", "<path>")]
+    [InlineData("history restore", "<user>", "<path>", "--version <id>", "--as-of <time>")]
+    [InlineData("history purge", "<user>", "--older-than <days>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -63,7 +67,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(21, commands.Count);
+        Assert.Equal(25, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -108,6 +112,9 @@ public class CliParsingTests
     [InlineData("'shares' needs a command: create, list, revoke.", "shares")]
     [InlineData("Required argument missing for command: 'create'.", "shares", "create", "alice")]
     [InlineData("Unrecognized command or argument 'extra'.", "shares", "revoke", "alice", "0123456789abcdef", "extra")]
+    [InlineData("'history' needs a command: list, restore, purge.", "history")]
+    [InlineData("'history restore' takes --version or --as-of, not both.", "history", "restore", "alice", "/notes/a", "--version", "1", "--as-of", "2026-01-01T00:00:00Z")]
+    [InlineData("Required argument missing for command: 'list'.", "history", "list", "alice")]
     [InlineData("Unrecognized command or argument 'bob'.", "users", "remove", "alice", "bob")]
     [InlineData("Unrecognized command or argument 'true'.", "users", "add", "alice", "--admin", "true", "--no-password")]
     [InlineData("Required argument missing for command: 'set-quota'.", "users", "set-quota", "alice")]

@@ -8,7 +8,8 @@ namespace UnhostedStore.Accounts;
 /// <summary>
 /// <c>Storage:DefaultQuotaBytes</c>: how many bytes of documents each user may store unless
 /// the user has a quota of their own; a PUT that would pass it answers 507 (draft-26 §5) and
-/// stores nothing. 0 means no limit.
+/// stores nothing. 0 means no limit. Retained versions (history and trash) count too, but give
+/// way: a write that would pass the quota first purges the user's oldest history.
 /// </summary>
 public sealed class QuotaOptions
 {
@@ -25,8 +26,9 @@ public sealed class QuotaOptionsValidator : AbstractValidator<QuotaOptions>
     }
 }
 
-/// <summary>What one user has stored, and what they may store.</summary>
-public sealed record UsageSummary(long UsedBytes, long DocumentCount, long QuotaBytes, bool OwnQuota, IReadOnlyList<ModuleUsageRow> Modules);
+/// <summary>What one user has stored, and what they may store. <paramref name="HistoryBytes"/> are
+/// the retained versions (history and trash), counted toward the quota on top of <paramref name="UsedBytes"/>.</summary>
+public sealed record UsageSummary(long UsedBytes, long DocumentCount, long QuotaBytes, bool OwnQuota, IReadOnlyList<ModuleUsageRow> Modules, long HistoryBytes = 0);
 
 /// <summary>One module's share of a user's storage; <c>""</c> is the top level.</summary>
 public sealed record ModuleUsageRow(string Module, long UsedBytes, long DocumentCount);
@@ -50,7 +52,7 @@ public sealed class Quotas(IOptions<QuotaOptions> options)
     public async Task<UsageSummary> UsageAsync(StorageDbContext db, string userName, CancellationToken ct)
     {
         var account = await db.Accounts.AsNoTracking().Where(a => a.UserName == userName)
-            .Select(a => new { a.UsedBytes, a.DocumentCount, a.QuotaBytes }).FirstOrDefaultAsync(ct);
+            .Select(a => new { a.UsedBytes, a.DocumentCount, a.QuotaBytes, a.HistoryBytes }).FirstOrDefaultAsync(ct);
         var modules = (await db.ModuleUsage.AsNoTracking().Where(m => m.Owner == userName)
                 .Select(m => new ModuleUsageRow(m.Module, m.UsedBytes, m.DocumentCount)).ToListAsync(ct))
             .OrderBy(m => m.Module, StringComparer.Ordinal)
@@ -60,6 +62,7 @@ public sealed class Quotas(IOptions<QuotaOptions> options)
             account?.DocumentCount ?? 0,
             Effective(account?.QuotaBytes),
             account?.QuotaBytes is not null,
-            modules);
+            modules,
+            account?.HistoryBytes ?? 0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using OpenIddict.Abstractions;
 
 namespace UnhostedStore.Authorization;
 
@@ -19,6 +20,11 @@ public static class StorageClaims
     public const string Scope = "oi_scp";
 
     public static string? GetSubject(ClaimsPrincipal principal) => principal.FindFirst(Subject)?.Value;
+
+    /// <summary>The client the token was issued to (OpenIddict's presenter, the <c>client_id</c>),
+    /// which here is the app's origin.</summary>
+    public static string? GetClient(ClaimsPrincipal principal) =>
+        principal.GetPresenters() is { IsDefaultOrEmpty: false } presenters ? presenters[0] : principal.FindFirst("client_id")?.Value;
 
     public static ScopeSet GetScopes(ClaimsPrincipal principal)
     {

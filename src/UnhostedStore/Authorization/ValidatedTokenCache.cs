@@ -7,12 +7,14 @@ using OpenIddict.Abstractions;
 
 namespace UnhostedStore.Authorization;
 
-/// <summary>What storage needs to know about a valid access token.</summary>
-public sealed record StorageGrant(string Subject, ScopeSet Scopes, string? TokenId, string? AuthorizationId, DateTimeOffset? ExpiresUtc)
+/// <summary>What storage needs to know about a valid access token. <paramref name="Client"/> is
+/// the app the token was issued to: its origin (draft-26 §10, <see cref="OriginClientHandler"/>
+/// makes the origin the client_id), recorded on the versions it writes.</summary>
+public sealed record StorageGrant(string Subject, ScopeSet Scopes, string? TokenId, string? AuthorizationId, DateTimeOffset? ExpiresUtc, string? Client = null)
 {
     public static StorageGrant? FromPrincipal(ClaimsPrincipal principal) =>
         StorageClaims.GetSubject(principal) is { } subject
-            ? new StorageGrant(subject, StorageClaims.GetScopes(principal), principal.GetTokenId(), principal.GetAuthorizationId(), principal.GetExpirationDate())
+            ? new StorageGrant(subject, StorageClaims.GetScopes(principal), principal.GetTokenId(), principal.GetAuthorizationId(), principal.GetExpirationDate(), StorageClaims.GetClient(principal))
             : null;
 }
 

@@ -54,6 +54,13 @@ public static class CliApp
           users import <name> <file.zip|directory> [--mode skip|overwrite|newer]
                                                          import our export or an rs-backup backup; the
                                                          report goes to stdout, progress to stderr
+          history list <user> <path>                     a document's versions (newest first), or for a
+                                                         folder (ending in /) the deleted documents under it
+          history restore <user> <path> [--version <id> | --as-of <time>]
+                                                         restore a document (its newest retained version, or
+                                                         --version, or --as-of) or a folder as it was at an
+                                                         ISO-8601 time, and print what changed
+          history purge <user> [--older-than <days>]     delete the user's history and trash for good
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 
@@ -137,6 +144,7 @@ public static class CliApp
             TokenCommands.Create(console),
             ShareCommands.Create(console),
             MaintenanceCommands.Reconcile(console),
+            HistoryCommands.Create(console),
             help,
         };
         NeedsSubcommand(root);

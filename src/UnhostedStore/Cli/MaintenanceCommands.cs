@@ -84,14 +84,23 @@ internal static class MaintenanceCommands
             await stdout.WriteLineAsync($"  missing {owner}{path} (blob {key})");
         }
 
+        await stdout.WriteLineAsync($"history versions whose blob is missing: {report.MissingVersionBlobs.Count}{(repair ? $", removed {report.VersionsRemoved}" : string.Empty)}");
+        foreach (var v in report.MissingVersionBlobs)
+        {
+            await stdout.WriteLineAsync($"  missing {v.Owner}{v.Path} version {v.VersionId} (blob {v.BlobKey})");
+        }
+
         await stdout.WriteLineAsync($"usage counters off: {report.UsageDrifts.Count}{(repair ? $", repaired {report.UsageRepaired}" : string.Empty)}");
         foreach (var d in report.UsageDrifts)
         {
             var scope = d.Module is null ? string.Empty : d.Module.Length == 0 ? " (top level)" : $" module {d.Module}";
-            await stdout.WriteLineAsync($"  {d.Owner}{scope}: recorded {d.RecordedBytes} bytes / {d.RecordedDocuments} documents, actual {d.ActualBytes} / {d.ActualDocuments}");
+            var history = d.Module is null && d.RecordedHistoryBytes != d.ActualHistoryBytes
+                ? $"; history recorded {d.RecordedHistoryBytes} bytes, actual {d.ActualHistoryBytes}"
+                : string.Empty;
+            await stdout.WriteLineAsync($"  {d.Owner}{scope}: recorded {d.RecordedBytes} bytes / {d.RecordedDocuments} documents, actual {d.ActualBytes} / {d.ActualDocuments}{history}");
         }
 
-        var clean = report.OrphanBlobs.Count == 0 && report.MissingBlobs.Count == 0 && report.UsageDrifts.Count == 0;
+        var clean = report.OrphanBlobs.Count == 0 && report.MissingBlobs.Count == 0 && report.MissingVersionBlobs.Count == 0 && report.UsageDrifts.Count == 0;
         await stdout.WriteLineAsync(clean ? "no drift" : repair ? "repaired" : "drift found; run with --repair to fix it");
         return 0;
     }

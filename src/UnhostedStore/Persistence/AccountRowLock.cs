@@ -15,10 +15,10 @@ public static class AccountRowLock
     public static async Task<StorageAccount> LockAsync(StorageDbContext db, string owner, CancellationToken ct)
     {
         var rows = await db.Database.SqlQuery<AccountRow>($"""
-            INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount")
-            VALUES ({owner}, 1, 0, 0)
+            INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes")
+            VALUES ({owner}, 1, 0, 0, 0)
             ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "QuotaBytes"
+            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes", "QuotaBytes"
             """).ToListAsync(ct);
         var row = rows[0];
         var account = new StorageAccount
@@ -27,6 +27,7 @@ public static class AccountRowLock
             WriteVersion = row.WriteVersion,
             UsedBytes = row.UsedBytes,
             DocumentCount = row.DocumentCount,
+            HistoryBytes = row.HistoryBytes,
             QuotaBytes = row.QuotaBytes,
         };
         db.Accounts.Attach(account);
@@ -40,6 +41,8 @@ public static class AccountRowLock
         public long UsedBytes { get; set; }
 
         public long DocumentCount { get; set; }
+
+        public long HistoryBytes { get; set; }
 
         public long? QuotaBytes { get; set; }
     }

@@ -18,6 +18,11 @@ public sealed class StorageAccount
 
     public long DocumentCount { get; set; }
 
+    /// <summary>Bytes of the retained versions (<see cref="RetainedVersion"/>: history and trash);
+    /// they count toward the quota on top of <see cref="UsedBytes"/>. Kept in the same transactions
+    /// that add or remove version rows.</summary>
+    public long HistoryBytes { get; set; }
+
     /// <summary>This user's quota in bytes: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
     /// no limit (<c>users set-quota</c>).</summary>
     public long? QuotaBytes { get; set; }

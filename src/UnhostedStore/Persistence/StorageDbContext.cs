@@ -22,6 +22,9 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
 
+    /// <summary>Replaced and deleted document versions (history and trash).</summary>
+    public DbSet<RetainedVersion> DocumentVersions => Set<RetainedVersion>();
+
     public DbSet<ModuleUsage> ModuleUsage => Set<ModuleUsage>();
 
     public DbSet<GrantUsage> GrantUsage => Set<GrantUsage>();
@@ -60,9 +63,40 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(n => n.ETag).HasMaxLength(64);
             e.Property(n => n.ContentType).HasMaxLength(1024);
             e.Property(n => n.BlobKey).HasMaxLength(128);
+            e.Property(n => n.ModifiedBy).HasMaxLength(256);
 
             // A folder listing is one range scan of this index.
             e.HasIndex(n => new { n.Owner, n.ParentPath });
+
+            // "Does any row still name this blob?" before a blob is deleted: restore points a
+            // document at a blob a version row holds, so keys can be shared.
+            e.HasIndex(n => n.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+        });
+
+        builder.Entity<RetainedVersion>(e =>
+        {
+            e.ToTable("DocumentVersions");
+            e.HasKey(v => v.Id);
+            e.Property(v => v.Id).ValueGeneratedOnAdd();
+            e.Property(v => v.Owner).HasMaxLength(64);
+            e.Property(v => v.Path).HasMaxLength(2048);
+            e.Property(v => v.ETag).HasMaxLength(64);
+            e.Property(v => v.ContentType).HasMaxLength(1024);
+            e.Property(v => v.BlobKey).HasMaxLength(128);
+            e.Property(v => v.CreatedBy).HasMaxLength(256);
+            e.Property(v => v.ReplacedBy).HasMaxLength(256);
+
+            // One document's history, and the version a path had at a point in time.
+            e.HasIndex(v => new { v.Owner, v.Path, v.ReplacedUtc });
+
+            // A user's oldest history first (quota purge, purge older than N days).
+            e.HasIndex(v => new { v.Owner, v.ReplacedUtc });
+
+            // Reference checks before a blob is deleted.
+            e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+
+            // The expiry job's scan across users.
+            e.HasIndex(v => v.ReplacedUtc);
         });
 
         builder.Entity<ModuleUsage>(e =>

@@ -40,4 +40,8 @@ public sealed class StorageNode
     /// <summary>Folders: number of direct children (documents and non-empty folders).
     /// A folder whose count drops to zero is deleted (draft-26 §4: empty folders don't exist).</summary>
     public int ChildCount { get; set; }
+
+    /// <summary>Documents: who wrote the current version, an app's origin (the token's client) or
+    /// a label such as "import"; null for versions written before this was recorded.</summary>
+    public string? ModifiedBy { get; set; }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Blobs;
 using UnhostedStore.Persistence;
-using UnhostedStore.Storage;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.Storage;
 
@@ -15,11 +15,23 @@ public sealed record ReconcileReport(
     IReadOnlyList<(string Owner, string Path, string BlobKey)> MissingBlobs,
     int RowsRemoved,
     IReadOnlyList<UsageDrift> UsageDrifts,
-    int UsageRepaired);
+    int UsageRepaired)
+{
+    /// <summary>Retained versions (history and trash) whose blob is gone.</summary>
+    public IReadOnlyList<MissingVersionBlob> MissingVersionBlobs { get; init; } = [];
+
+    /// <summary>How many of <see cref="MissingVersionBlobs"/> the repair removed.</summary>
+    public int VersionsRemoved { get; init; }
+}
+
+/// <summary>A retained version whose blob is missing.</summary>
+public sealed record MissingVersionBlob(string Owner, string Path, long VersionId, string BlobKey);
 
 /// <summary>Recorded vs. actual usage of an owner (<paramref name="Module"/> null) or of one of
-/// the owner's modules (<c>""</c> is the top level).</summary>
-public sealed record UsageDrift(string Owner, long RecordedBytes, long ActualBytes, long RecordedDocuments, long ActualDocuments, string? Module = null);
+/// the owner's modules (<c>""</c> is the top level). For an owner, the bytes of retained versions
+/// (history) are compared too; modules have none.</summary>
+public sealed record UsageDrift(
+    string Owner, long RecordedBytes, long ActualBytes, long RecordedDocuments, long ActualDocuments, string? Module = null, long RecordedHistoryBytes = 0, long ActualHistoryBytes = 0);
 
 /// <summary>How far one stage of a reconcile run got: <paramref name="Total"/> is null while it
 /// is not known yet (listing a blob store), and a stage's last report has <c>Done == Total</c>.</summary>
@@ -28,12 +40,13 @@ public sealed record ReconcileProgress(string Stage, int Done, int? Total);
 /// <summary>
 /// Finds drift between metadata and blobs, both ways, and usage counters that disagree with the
 /// rows: blobs no row references (left by a crash between upload and commit, or a failed delete),
-/// rows whose blob is gone, and accounts whose counters are off. Temp/spool files a killed
+/// rows whose blob is gone, and accounts whose counters are off. Retained versions (history and
+/// trash) are rows too: their blobs are referenced, never orphans. Temp/spool files a killed
 /// process left mid-upload are reported among the orphans as <c>tmp/&lt;file name&gt;</c>. With repair it removes the
 /// orphans, deletes the broken rows through the normal delete path (so folders and usage stay
 /// right), and rewrites drifted counters.
 /// </summary>
-public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, DocumentWrites storage, BlobHolds holds, TimeProvider clock)
+public sealed partial class BlobReconciler(StorageDbContext db, IBlobStore blobs, DocumentWrites storage, BlobHolds holds, TimeProvider clock)
 {
     private const int Page = 500;
 
@@ -81,7 +94,7 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                 // Then the holds, in that order: an export whose snapshot began after the
                 // re-read cannot name the blob, and one that began before holds it by now. An
                 // orphan no longer says whose it was, so any hold keeps every orphan.
-                if (!await db.Nodes.AsNoTracking().AnyAsync(n => n.BlobKey == key, ct) && !await holds.IsHeldAsync(null, ct))
+                if ((await BlobRelease.ReferencedAsync(db, [key], ct)).Count == 0 && !await holds.IsHeldAsync(null, ct))
                 {
                     await blobs.DeleteAsync(key, ct);
                     removed++;
@@ -104,6 +117,8 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
         var rowsRemoved = 0;
         var drifts = new List<UsageDrift>();
         var usageRepaired = 0;
+        List<MissingVersionBlob> missingVersions = [];
+        var versionsRemoved = 0;
         if (checkRows)
         {
             var rows = await db.Nodes.AsNoTracking().Where(n => n.BlobKey != null).Select(n => new { n.Owner, n.Path, n.BlobKey, n.ETag }).ToListAsync(ct);
@@ -136,7 +151,8 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                     // Only the version whose blob is gone: a document written since is left alone.
                     var headers = new HeaderDictionary { [HeaderNames.IfMatch] = ETag.FromStored(versions[(owner, path)]).Quoted };
                     _ = RequestConditions.TryParse(headers, out var onlyThatVersion, out _);
-                    if (await storage.DeleteAsync(owner, StoragePath.FromStored(path), onlyThatVersion, ct) is StorageOutcome.Deleted)
+                    // A broken version is not worth keeping as history: its bytes are gone.
+                    if (await storage.DeleteAsync(owner, StoragePath.FromStored(path), onlyThatVersion, ct, HistoryLabels.Reconcile, keepHistory: false) is StorageOutcome.Deleted)
                     {
                         rowsRemoved++;
                     }
@@ -145,10 +161,15 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                 }
             }
 
+            (missingVersions, versionsRemoved) = await CheckVersionBlobsAsync(seen, repair, progress, ct);
             (drifts, usageRepaired) = await CheckUsageAsync(repair, progress, ct);
         }
 
-        return new ReconcileReport(seen.Count, orphans, removed, missing, rowsRemoved, drifts, usageRepaired);
+        return new ReconcileReport(seen.Count, orphans, removed, missing, rowsRemoved, drifts, usageRepaired)
+        {
+            MissingVersionBlobs = missingVersions,
+            VersionsRemoved = versionsRemoved,
+        };
     }
 
     private async Task<bool> ExistsAsync(string key, CancellationToken ct)
@@ -172,8 +193,7 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
             return [];
         }
 
-        var referenced = await db.Nodes.AsNoTracking().Where(n => n.BlobKey != null && old.Contains(n.BlobKey)).Select(n => n.BlobKey!).ToListAsync(ct);
-        var set = referenced.ToHashSet(StringComparer.Ordinal);
+        var set = await BlobRelease.ReferencedAsync(db, old, ct);
         return old.Where(k => !set.Contains(k)).ToList();
     }
 
@@ -186,15 +206,17 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
     {
         progress?.Report(new ReconcileProgress("checking usage counters", 0, null));
         var actual = await ActualUsageAsync(owner: null, ct);
+        var history = await ActualHistoryAsync(owner: null, ct);
         var accounts = await db.Accounts.AsNoTracking().ToListAsync(ct);
         var modules = await db.ModuleUsage.AsNoTracking().ToListAsync(ct);
         var drifts = new List<UsageDrift>();
         foreach (var account in accounts)
         {
             var (bytes, documents) = actual.GetValueOrDefault((account.UserName, null));
-            if (bytes != account.UsedBytes || documents != account.DocumentCount)
+            var historyBytes = history.GetValueOrDefault(account.UserName);
+            if (bytes != account.UsedBytes || documents != account.DocumentCount || historyBytes != account.HistoryBytes)
             {
-                drifts.Add(new UsageDrift(account.UserName, account.UsedBytes, bytes, account.DocumentCount, documents));
+                drifts.Add(new UsageDrift(account.UserName, account.UsedBytes, bytes, account.DocumentCount, documents, RecordedHistoryBytes: account.HistoryBytes, ActualHistoryBytes: historyBytes));
             }
         }
 
@@ -222,8 +244,9 @@ public sealed class BlobReconciler(StorageDbContext db, IBlobStore blobs, Docume
                 await db.Accounts.Where(x => x.UserName == owner).ExecuteUpdateAsync(s => s.SetProperty(x => x.WriteVersion, x => x.WriteVersion + 1), ct);
                 var sums = await ActualUsageAsync(owner, ct);
                 var (bytes, documents) = sums.GetValueOrDefault((owner, null));
+                var historyBytes = (await ActualHistoryAsync(owner, ct)).GetValueOrDefault(owner);
                 await db.Accounts.Where(x => x.UserName == owner).ExecuteUpdateAsync(
-                    s => s.SetProperty(x => x.UsedBytes, bytes).SetProperty(x => x.DocumentCount, documents), ct);
+                    s => s.SetProperty(x => x.UsedBytes, bytes).SetProperty(x => x.DocumentCount, documents).SetProperty(x => x.HistoryBytes, historyBytes), ct);
                 await db.ModuleUsage.Where(m => m.Owner == owner).ExecuteDeleteAsync(ct);
                 foreach (var ((_, module), (moduleBytes, moduleDocuments)) in sums.Where(kv => kv.Key.Module is not null))
                 {

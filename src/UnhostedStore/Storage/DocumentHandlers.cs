@@ -79,7 +79,7 @@ public static class DocumentHandlers
         var body = new CountingReadStream(request.Body);
         request.Body = body;
         return await r.Services.GetRequiredService<DocumentWrites>()
-            .PutAsync(r.Owner, r.Path, contentType!, body, request.ContentLength, r.Conditions, r.Aborted);
+            .PutAsync(r.Owner, r.Path, contentType!, body, request.ContentLength, r.Conditions, r.Aborted, r.Credentials.Grant?.Client);
     }
 
     public static Task<StorageOutcome> DeleteAsync(StorageRequest request) =>
@@ -88,7 +88,7 @@ public static class DocumentHandlers
         // even where a missing document would otherwise answer 404.
         request.Conditions.Unparseable is not null
             ? Task.FromResult<StorageOutcome>(new StorageOutcome.PreconditionFailed(null))
-            : request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
+            : request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted, request.Credentials.Grant?.Client);
 
     private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
 }

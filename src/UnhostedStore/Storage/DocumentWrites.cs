@@ -1,30 +1,35 @@
 using Microsoft.Extensions.Options;
 using UnhostedStore.Blobs;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.Storage;
 
 /// <summary>
 /// PUT and DELETE of a document (draft-26 §5). The bytes are stored first, under a fresh key
 /// (or kept for the row itself when small); then the write joins its user's queue
-/// (<see cref="UserWriteQueues"/>) and <see cref="WriteBatch"/> commits it; only after that
-/// commit is a blob no row points at any more removed, unless an export holds the user's blobs
-/// (<see cref="BlobHolds"/>); then the sweeper removes it once the hold has ended.
+/// (<see cref="UserWriteQueues"/>) and <see cref="WriteBatch"/> commits it. The version it
+/// replaces or removes is kept as history in that same transaction; only when none is kept (or
+/// history is purged for room) is a blob no row points at any more removed, after the commit
+/// (<see cref="BlobRelease"/>: unless a row still names it or an export holds the user's blobs,
+/// <see cref="BlobHolds"/>; then the sweeper removes it once the hold has ended).
 /// </summary>
 public sealed partial class DocumentWrites(
     IBlobStore blobs,
     UserWriteQueues writeQueues,
     WriteBatch writeBatch,
-    BlobHolds holds,
+    BlobRelease release,
     IOptions<StorageOptions> options,
     ILogger<DocumentWrites> logger)
 {
     /// <summary>
     /// Stores a new version. Small bodies (up to <c>Storage:InlineMaxBytes</c>) go into the
     /// metadata row itself; larger ones go to a fresh blob key first. Then one transaction makes
-    /// the version current, and only after its commit is the old blob removed.
+    /// the version current (keeping the old one as history), and only after its commit is a blob
+    /// nothing names any more removed. <paramref name="app"/> is who writes: the token's app
+    /// origin, or a label such as "import".
     /// </summary>
     public async Task<StorageOutcome> PutAsync(
-        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct)
+        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct, string? app = null)
     {
         var limit = options.Value.MaxDocumentBytes;
         var inlineMax = options.Value.InlineMaxBytes;
@@ -59,7 +64,7 @@ public sealed partial class DocumentWrites(
             return new StorageOutcome.Aborted();
         }
 
-        var write = new PendingPut(path, conditions, contentType, length, key, inline);
+        var write = new PendingPut(path, conditions, contentType, length, key, inline) { App = HistoryLabels.Clip(app) };
         StorageOutcome outcome;
         try
         {
@@ -77,10 +82,7 @@ public sealed partial class DocumentWrites(
 
         if (outcome is StorageOutcome.Created or StorageOutcome.Updated)
         {
-            if (write.UnusedBlob is { } oldBlob)
-            {
-                await DeleteUnlessHeldAsync(owner, oldBlob);
-            }
+            await release.DeleteUnreferencedAsync(owner, write.UnusedBlobs);
         }
         else if (key is not null)
         {
@@ -90,40 +92,38 @@ public sealed partial class DocumentWrites(
         return outcome;
     }
 
-    public async Task<StorageOutcome> DeleteAsync(string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+    /// <summary>Removes a document; its version goes to the trash (history) unless
+    /// <paramref name="keepHistory"/> is false or history is off.</summary>
+    public async Task<StorageOutcome> DeleteAsync(
+        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct, string? app = null, bool keepHistory = true)
     {
         // Once queued, the delete runs to its commit even if the client goes away.
         _ = ct;
-        var write = new PendingDelete(path, conditions);
+        var write = new PendingDelete(path, conditions) { App = HistoryLabels.Clip(app), KeepHistory = keepHistory };
         var outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
-        if (write.UnusedBlob is { } blobKey)
-        {
-            await DeleteUnlessHeldAsync(owner, blobKey);
-        }
-
+        await release.DeleteUnreferencedAsync(owner, write.UnusedBlobs);
         return outcome;
     }
 
-    /// <summary>Removes a blob the commit made unreachable, unless an export of the owner may
-    /// still read it (<see cref="BlobHolds"/>): then it is left as an orphan for the sweeper.</summary>
-    private async Task DeleteUnlessHeldAsync(string owner, string key)
+    /// <summary>
+    /// Commits <paramref name="writes"/> of one owner as one transaction, each checked and
+    /// applied in order as if alone (their outcomes are set on them), then releases the blobs
+    /// they freed. For writes prepared by the server itself (restores), whose bytes are already
+    /// stored: they skip the request queue, since the account row lock serializes them with
+    /// everything else anyway.
+    /// </summary>
+    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> writes)
     {
-        bool held;
-        try
+        if (writes.Count == 0)
         {
-            held = await holds.IsHeldAsync(owner, CancellationToken.None);
-        }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
-        {
-            // The write has committed; when the check fails, keeping the blob (an orphan the
-            // sweeper removes later) is the safe side.
-            held = true;
+            return;
         }
 
-        if (!held)
-        {
-            await blobs.DeleteQuietlyAsync(logger, key);
-        }
+        await writeBatch.CommitAsync(owner, writes);
+        var unused = writes.Where(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted)
+            .SelectMany(w => w.UnusedBlobs ?? [])
+            .ToList();
+        await release.DeleteUnreferencedAsync(owner, unused);
     }
 
     /// <summary>Reads until <paramref name="max"/> bytes or the end of the body.</summary>

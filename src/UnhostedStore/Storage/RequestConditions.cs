@@ -66,6 +66,19 @@ public sealed class RequestConditions
     }
 
     /// <summary>
+    /// The conditions of a write the server prepares itself from what it read earlier (a
+    /// restore): <c>If-Match</c> that version, or <c>If-None-Match: *</c> when there was none. A
+    /// change made meanwhile then fails the write (412) instead of being overwritten.
+    /// </summary>
+    public static RequestConditions Expecting(ETag? current)
+    {
+        _ = EntityTagCondition.TryParse(current is { } tag ? tag.Quoted : "*", out var condition);
+        return current is null
+            ? new RequestConditions(null, condition, null, null)
+            : new RequestConditions(condition, null, null, null);
+    }
+
+    /// <summary>
     /// Whether a PUT or DELETE must fail with 412 (draft-26 §6, RFC 9110 §13.1.1–2):
     /// If-Match that does not match the current version (or there is none), or If-None-Match
     /// (usually <c>*</c>) that matches it. A precondition that cannot be evaluated

@@ -1,4 +1,5 @@
 using UnhostedStore.Configuration;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.Storage;
 
@@ -17,7 +18,11 @@ public static class StorageServices
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();
         services.AddSingleton<BlobHolds>();
+        services.AddSingleton<BlobRelease>();
         services.AddHostedService<OrphanSweeper>();
+        services.AddScoped<DocumentHistory>();
+        services.AddScoped<HistoryExpiry>();
+        services.AddHostedService<HistoryExpiryJob>();
         return services;
     }
 }

@@ -15,8 +15,27 @@ public abstract class PendingWrite(StoragePath path, RequestConditions condition
     /// <summary>Set by the batch that ran it.</summary>
     public StorageOutcome? Outcome { get; set; }
 
-    /// <summary>A blob nothing points at once the batch committed (the replaced or deleted version's).</summary>
-    public string? UnusedBlob { get; set; }
+    /// <summary>Who writes: an app's origin (the token's client), or a label such as "import" or
+    /// "account page". Recorded on the new version and on the one it replaces or removes.</summary>
+    public string? App { get; init; }
+
+    /// <summary>Whether the version this write replaces or removes is kept as history (when
+    /// <c>Storage:VersionRetentionDays</c> is above 0). Repairs of broken rows keep none.</summary>
+    public bool KeepHistory { get; init; } = true;
+
+    /// <summary>Blobs the commit may have left without any row naming them: the replaced or
+    /// deleted version's when no history is kept, and those of versions purged to make room
+    /// under the quota. Deleted after the commit, each only if no row names it then
+    /// (<see cref="BlobRelease"/>).</summary>
+    public List<string>? UnusedBlobs { get; private set; }
+
+    internal void AddUnusedBlob(string? key)
+    {
+        if (key is not null)
+        {
+            (UnusedBlobs ??= []).Add(key);
+        }
+    }
 
     internal ExceptionDispatchInfo? Error { get; set; }
 
@@ -38,6 +57,12 @@ public sealed class PendingPut(StoragePath path, RequestConditions conditions, s
     public string? BlobKey { get; } = blobKey;
 
     public byte[]? Inline { get; } = inline;
+
+    /// <summary>A restore: the id of the retained version whose bytes this write makes current
+    /// again (<see cref="BlobKey"/> is that version's, shared, not a fresh upload). The commit
+    /// checks under the user's lock that the version row still exists, so a purge can never
+    /// delete the blob between this write's planning and its commit.</summary>
+    public long? SourceVersionId { get; init; }
 }
 
 public sealed class PendingDelete(StoragePath path, RequestConditions conditions) : PendingWrite(path, conditions);

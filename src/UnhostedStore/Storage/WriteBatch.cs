@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Persistence;
 
@@ -9,7 +10,7 @@ namespace UnhostedStore.Storage;
 /// each checked as if alone (draft-26 §4–§6: clashes, preconditions, the quota, every
 /// ancestor's new version, the usage counters).
 /// </summary>
-public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider clock)
+public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock)
 {
     /// <summary>
     /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
@@ -48,12 +49,13 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
             .ToDictionaryAsync(m => m.Module, StringComparer.Ordinal, none);
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var history = new BatchHistory(account, options.Value.KeepsHistory, await LiveSourcesAsync(owner, batch, none));
         foreach (var write in batch)
         {
             write.Outcome = write switch
             {
-                PendingPut put => ApplyPut(rows, account, usage, put, now),
-                PendingDelete delete => ApplyDelete(rows, account, usage, delete, now),
+                PendingPut put => await ApplyPutAsync(rows, account, usage, history, put, now),
+                PendingDelete delete => ApplyDelete(rows, account, usage, history, delete, now),
                 _ => throw new InvalidOperationException("unknown write"),
             };
         }
@@ -77,7 +79,7 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
         await tx.CommitAsync(none);
     }
 
-    private StorageOutcome ApplyPut(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingPut put, DateTime now)
+    private async Task<StorageOutcome> ApplyPutAsync(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, BatchHistory history, PendingPut put, DateTime now)
     {
         var path = put.Path;
         var ancestors = path.Ancestors();
@@ -103,6 +105,12 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
             return new StorageOutcome.PreconditionFailed(current);
         }
 
+        if (put.SourceVersionId is { } source && !history.LiveSources.Contains(source))
+        {
+            // A restore whose version was purged meanwhile: its blob may be gone already.
+            return new StorageOutcome.NotFound();
+        }
+
         // The account row is locked, so this check and the usage update below are atomic:
         // concurrent writers can never take the user past the quota together.
         var quota = quotas.Effective(account.QuotaBytes);
@@ -110,6 +118,21 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
         if (Quotas.Exceeded(quota, account.UsedBytes, usedAfter))
         {
             return new StorageOutcome.InsufficientStorage(quota);
+        }
+
+        // Retained versions count too, but give way: the oldest are purged to make room, so
+        // with history alone in the way the write still succeeds.
+        var keep = existing is not null && history.Keeps(put);
+        var historyAfter = account.HistoryBytes + (keep ? existing!.ContentLength : 0);
+        if (Quotas.Exceeded(quota, account.UsedBytes + account.HistoryBytes, usedAfter + historyAfter))
+        {
+            var need = Math.Min(usedAfter + historyAfter - quota, usedAfter + historyAfter - account.UsedBytes - account.HistoryBytes);
+            var freed = await PurgeOldestAsync(account.UserName, history, put, need);
+            if (freed < need && keep)
+            {
+                // Even the version this write replaces does not fit: it is not kept.
+                keep = false;
+            }
         }
 
         var etag = ETag.New();
@@ -126,8 +149,16 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
         }
         else
         {
-            // The batch may already have replaced a blob of this document: that one is unused too.
-            put.UnusedBlob = existing.BlobKey;
+            if (keep)
+            {
+                Retain(history, existing, put.App, deleted: false, now);
+            }
+            else
+            {
+                // The batch may already have replaced a blob of this document: that one is unused too.
+                put.AddUnusedBlob(existing.BlobKey);
+            }
+
             account.UsedBytes += put.Length - existing.ContentLength;
             AddModuleUsage(usage, account, path, put.Length - existing.ContentLength, 0);
             SetDocument(existing);
@@ -176,10 +207,11 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
             doc.ContentLength = put.Length;
             doc.BlobKey = put.BlobKey;
             doc.InlineContent = put.Inline;
+            doc.ModifiedBy = put.App;
         }
     }
 
-    private StorageOutcome ApplyDelete(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, PendingDelete delete, DateTime now)
+    private StorageOutcome ApplyDelete(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, BatchHistory history, PendingDelete delete, DateTime now)
     {
         var path = delete.Path;
         if (rows.Find(path.Value) is not { } doc)
@@ -195,7 +227,17 @@ public sealed class WriteBatch(StorageDbContext db, Quotas quotas, TimeProvider 
             return new StorageOutcome.PreconditionFailed(deleted);
         }
 
-        delete.UnusedBlob = doc.BlobKey;
+        // A deletion moves the version to the trash: the account's total stays the same, so
+        // the quota has nothing to say here.
+        if (history.Keeps(delete))
+        {
+            Retain(history, doc, delete.App, deleted: true, now);
+        }
+        else
+        {
+            delete.AddUnusedBlob(doc.BlobKey);
+        }
+
         rows.Remove(doc);
         account.DocumentCount--;
         account.UsedBytes -= doc.ContentLength;

@@ -7,6 +7,8 @@ using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.IntegrationTests.Infrastructure;
 using UnhostedStore.Persistence;
+using UnhostedStore.Storage;
+using UnhostedStore.Storage.History;
 using static UnhostedStore.IntegrationTests.Accounts.AccountTestHelpers;
 
 namespace UnhostedStore.IntegrationTests.DataFreedom;
@@ -131,7 +133,9 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
         var other = ServerFixture.NewUser();
         var otherToken = await SeedAsync(other);
         var (userBlobs, otherBlobs) = (await BlobKeysAsync(user), await BlobKeysAsync(other));
-        Assert.Equal(3, userBlobs.Count);
+
+        // Three documents and two retained versions (an overwrite's and a deletion's).
+        Assert.Equal(5, userBlobs.Count);
         await using (var scope = server.CreateScope())
         {
             var db = ServerFixture.Db(scope);
@@ -171,8 +175,17 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
             Assert.Equal(HttpStatusCode.Created, await PutTextAsync(user, token, $"/notes/more/{i}", Note));
         }
 
+        // A restored version: the document and the version row name the same blob, which the
+        // erasure deletes only once neither row is left.
+        await using (var scope = server.CreateScope())
+        {
+            var history = scope.ServiceProvider.GetRequiredService<DocumentHistory>();
+            var trashed = Assert.Single(await history.ListTrashAsync(user, StoragePath.Root));
+            Assert.Equal(RestoreStatus.Restored, (await history.RestoreVersionAsync(user, trashed.VersionId, HistoryLabels.AccountPage)).Status);
+        }
+
         var blobs = await BlobKeysAsync(user);
-        Assert.Equal(7, blobs.Count);
+        Assert.Equal(9, blobs.Count);
         await ScheduleAsync(user);
         await EndGracePeriodAsync(user);
 
@@ -224,6 +237,15 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
         Assert.Equal(HttpStatusCode.Created, await PutTextAsync(user, token, "/notes/sub/b", Note + " b"));
         Assert.Equal(HttpStatusCode.Created, await PutTextAsync(user, token, "/public/notes/p", Note + " public"));
         Assert.Equal(HttpStatusCode.OK, await GetPublicAsync(user, "/public/notes/p"));
+
+        // History and trash, erased with everything else.
+        Assert.Equal(HttpStatusCode.OK, await PutTextAsync(user, token, "/notes/a", Note + " again"));
+        Assert.Equal(HttpStatusCode.Created, await PutTextAsync(user, token, "/notes/trashed", Note + " trashed"));
+        using (var delete = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/storage/{user}/notes/trashed").WithToken(token)))
+        {
+            Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        }
+
         return token;
     }
 
@@ -248,10 +270,14 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
         return await scope.ServiceProvider.GetRequiredService<AccountEraser>().RunDueAsync(CancellationToken.None);
     }
 
+    /// <summary>The blobs the user's documents and retained versions name.</summary>
     private async Task<List<string>> BlobKeysAsync(string user)
     {
         await using var scope = server.CreateScope();
-        return await ServerFixture.Db(scope).Nodes.Where(n => n.Owner == user && n.BlobKey != null).Select(n => n.BlobKey!).ToListAsync();
+        var db = ServerFixture.Db(scope);
+        var keys = await db.Nodes.Where(n => n.Owner == user && n.BlobKey != null).Select(n => n.BlobKey!).ToListAsync();
+        keys.AddRange(await db.DocumentVersions.Where(v => v.Owner == user && v.BlobKey != null).Select(v => v.BlobKey!).ToListAsync());
+        return keys.Distinct(StringComparer.Ordinal).ToList();
     }
 
     private async Task AssertErasedAsync(string user, List<string> blobs)
@@ -260,6 +286,7 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
         {
             var db = ServerFixture.Db(scope);
             Assert.Equal(0, await db.Nodes.CountAsync(n => n.Owner == user));
+            Assert.Equal(0, await db.DocumentVersions.CountAsync(v => v.Owner == user));
             Assert.Equal(0, await db.Accounts.CountAsync(a => a.UserName == user));
             Assert.Equal(0, await db.ModuleUsage.CountAsync(m => m.Owner == user));
             Assert.Equal(0, await db.Invites.CountAsync(i => i.CreatedBy == user || i.UsedBy == user));

@@ -43,8 +43,9 @@ public abstract class ConcurrencyTestBase
         Assert.Equal(docs.Sum(d => d.ContentLength), account.UsedBytes);
     }
 
-    /// <summary>Every document row's blob exists and no blob is left that no row references
-    /// (old versions are deleted right after the commit, so allow a moment for that).</summary>
+    /// <summary>Every document row's and retained version's blob exists and no blob is left that
+    /// no row references (blobs nothing names any more are deleted right after the commit, so
+    /// allow a moment for that).</summary>
     protected async Task AssertBlobsMatchRowsAsync()
     {
         HashSet<string> referenced = [];
@@ -55,6 +56,7 @@ public abstract class ConcurrencyTestBase
             {
                 var db = ServerFixture.Db(scope);
                 referenced = (await db.Nodes.AsNoTracking().Where(x => !x.IsFolder && x.BlobKey != null).Select(x => x.BlobKey!).ToListAsync()).ToHashSet(StringComparer.Ordinal);
+                referenced.UnionWith(await db.DocumentVersions.AsNoTracking().Where(v => v.BlobKey != null).Select(v => v.BlobKey!).ToListAsync());
             }
 
             files = await Server.StoredBlobKeysAsync();

@@ -19,10 +19,12 @@ public sealed class ErasureLeaseLostException(string userName)
 /// instance takes over only once the lease ran out, e.g. because the process was killed. Steps:
 /// <list type="number">
 /// <item>the grants and tokens (so nothing can write any more);</item>
-/// <item>document and folder rows, <see cref="BatchSize"/> at a time, each batch one transaction
-/// under the user's row lock that also records the batch's blob keys on the deletion row; the
-/// blobs are deleted only after that commit, and the keys cleared after that, so a crash at any
-/// point neither loses a key nor deletes a blob that a row still points at;</item>
+/// <item>document and folder rows, then retained versions (history and trash),
+/// <see cref="BatchSize"/> at a time, each batch one transaction under the user's row lock that
+/// also records the batch's blob keys on the deletion row; the blobs are deleted only after that
+/// commit, and the keys cleared after that, so a crash at any point neither loses a key nor
+/// deletes a blob that a row still points at (a document and a version may share a blob: a key
+/// another row still names is left for the batch that removes that row);</item>
 /// <item>usage rows, invites and the storage account row, then the Identity user, then the
 /// deletion row itself.</item>
 /// </list>
@@ -134,6 +136,27 @@ public sealed partial class AccountEraser(
             }
         }
 
+        var versions = (int)await db.DocumentVersions.CountAsync(v => v.Owner == userName, ct);
+        var versionsDone = 0;
+        progress?.Report(new ReconcileProgress("erasing history", 0, versions));
+        while (true)
+        {
+            await RenewAsync(userName, ct);
+            await DeletePendingBlobsAsync(userName, ct);
+            var rows = await DeleteVersionBatchAsync(userName, ct);
+            if (rows == 0)
+            {
+                break;
+            }
+
+            versionsDone += rows;
+            progress?.Report(new ReconcileProgress("erasing history", Math.Min(versionsDone, versions), versions));
+            if (++batches == stopAfterBatches)
+            {
+                return false;
+            }
+        }
+
         await RenewAsync(userName, ct);
         await DeleteAccountRowsAsync(userName, ct);
         if (await users.FindByNameAsync(userName) is { } account)
@@ -176,7 +199,9 @@ public sealed partial class AccountEraser(
             return;
         }
 
-        foreach (var key in pending.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var keys = pending.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var stillNamed = await BlobRelease.ReferencedAsync(db, keys, ct);
+        foreach (var key in keys.Where(k => !stillNamed.Contains(k)))
         {
             // Deleting a missing blob succeeds, so a repeat after a crash is harmless; a store
             // that fails stops the erasure here, to be resumed with the keys still recorded.
@@ -228,6 +253,39 @@ public sealed partial class AccountEraser(
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         return (rows.Count, documents.Count);
+    }
+
+    /// <summary>One batch of retained versions and, in the same transaction, their blob keys.</summary>
+    private async Task<int> DeleteVersionBatchAsync(string userName, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await UserLock.TakeAsync(db, userName, ct);
+        var rows = await db.DocumentVersions.AsNoTracking()
+            .Where(v => v.Owner == userName)
+            .OrderBy(v => v.Id)
+            .Take(BatchSize)
+            .Select(v => new { v.Id, v.BlobKey })
+            .ToListAsync(ct);
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = rows.Select(r => r.Id).ToList();
+        await db.DocumentVersions.Where(v => v.Owner == userName && ids.Contains(v.Id)).ExecuteDeleteAsync(ct);
+        var keys = rows.Where(r => r.BlobKey is not null).Select(r => r.BlobKey!).Distinct(StringComparer.Ordinal).ToList();
+        var owner = Owner;
+        var recorded = await db.AccountDeletions
+            .Where(d => d.UserName == userName && d.LeaseOwner == owner)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.PendingBlobKeys, keys.Count == 0 ? null : string.Join('\n', keys)), ct);
+        if (recorded == 0)
+        {
+            throw new ErasureLeaseLostException(userName);
+        }
+
+        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+        return rows.Count;
     }
 
     private async Task DeleteAccountRowsAsync(string userName, CancellationToken ct)

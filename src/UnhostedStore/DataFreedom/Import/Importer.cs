@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using UnhostedStore.Accounts;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.DataFreedom.Import;
 
@@ -99,7 +100,7 @@ public sealed class Importer(DocumentWrites writes, HotReads reads, StorageDbCon
             }
 
             await using var body = doc.File.Open();
-            var outcome = await writes.PutAsync(owner, doc.Path, doc.ContentType, body, doc.File.Length, RequestConditions.None, ct);
+            var outcome = await writes.PutAsync(owner, doc.Path, doc.ContentType, body, doc.File.Length, RequestConditions.None, ct, HistoryLabels.Import);
             return outcome switch
             {
                 StorageOutcome.Created or StorageOutcome.Updated => null,

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
+using UnhostedStore.Storage.History;
 
 namespace UnhostedStore.DataFreedom.MoveIn;
 
@@ -279,7 +280,7 @@ public sealed partial class MoveInCopier(
 
             var type = response.Content.Headers.ContentType?.ToString() ?? entry.ContentType ?? "application/octet-stream";
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var outcome = await writes.PutAsync(run.Job.UserName, StoragePath.FromStored(path), type, body, response.Content.Headers.ContentLength, RequestConditions.None, timeout.Token);
+            var outcome = await writes.PutAsync(run.Job.UserName, StoragePath.FromStored(path), type, body, response.Content.Headers.ContentLength, RequestConditions.None, timeout.Token, HistoryLabels.MoveIn);
             ct.ThrowIfCancellationRequested();
             return outcome switch
             {

@@ -47,6 +47,9 @@ public sealed class IndexModel(
 
     public long QuotaBytes { get; private set; }
 
+    /// <summary>Bytes of replaced and deleted versions kept for restoring (they count toward the quota).</summary>
+    public long HistoryBytes { get; private set; }
+
     public IReadOnlyList<ModuleRow> Modules { get; private set; } = [];
 
     public bool IsAdmin { get; private set; }
@@ -123,6 +126,7 @@ public sealed class IndexModel(
 
         var summary = await quotas.UsageAsync(db, UserName, ct);
         UsedBytes = summary.UsedBytes;
+        HistoryBytes = summary.HistoryBytes;
         DocumentCount = summary.DocumentCount;
         QuotaBytes = summary.QuotaBytes;
         Modules = summary.Modules.Select(m => new ModuleRow(m.Module, m.UsedBytes, m.DocumentCount)).ToList();

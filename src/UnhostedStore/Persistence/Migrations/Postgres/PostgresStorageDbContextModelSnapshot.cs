@@ -581,6 +581,75 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.ToTable("MoveInJobs", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.RetainedVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BlobKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("ContentLength")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ETag")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("InlineContent")
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("ReplacedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("ReplacedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BlobKey")
+                        .HasFilter("\"BlobKey\" IS NOT NULL");
+
+                    b.HasIndex("ReplacedUtc");
+
+                    b.HasIndex("Owner", "ReplacedUtc");
+
+                    b.HasIndex("Owner", "Path", "ReplacedUtc");
+
+                    b.ToTable("DocumentVersions", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.ServerKey", b =>
                 {
                     b.Property<string>("Name")
@@ -655,6 +724,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<long>("DocumentCount")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("HistoryBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("QuotaBytes")
                         .HasColumnType("bigint");
 
@@ -707,11 +779,18 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<DateTime>("LastModifiedUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("ModifiedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("ParentPath")
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
                     b.HasKey("Owner", "Path");
+
+                    b.HasIndex("BlobKey")
+                        .HasFilter("\"BlobKey\" IS NOT NULL");
 
                     b.HasIndex("Owner", "ParentPath");
 

@@ -570,6 +570,73 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.ToTable("MoveInJobs", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.RetainedVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlobKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ContentLength")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ETag")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("InlineContent")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReplacedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReplacedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BlobKey")
+                        .HasFilter("\"BlobKey\" IS NOT NULL");
+
+                    b.HasIndex("ReplacedUtc");
+
+                    b.HasIndex("Owner", "ReplacedUtc");
+
+                    b.HasIndex("Owner", "Path", "ReplacedUtc");
+
+                    b.ToTable("DocumentVersions", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.ServerKey", b =>
                 {
                     b.Property<string>("Name")
@@ -644,6 +711,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<long>("DocumentCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("HistoryBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("QuotaBytes")
                         .HasColumnType("INTEGER");
 
@@ -696,11 +766,18 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("LastModifiedUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ModifiedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ParentPath")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Owner", "Path");
+
+                    b.HasIndex("BlobKey")
+                        .HasFilter("\"BlobKey\" IS NOT NULL");
 
                     b.HasIndex("Owner", "ParentPath");
 

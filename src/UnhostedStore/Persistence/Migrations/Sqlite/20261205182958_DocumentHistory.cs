@@ -1,0 +1,99 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace UnhostedStore.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class DocumentHistory : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ModifiedBy",
+                table: "StorageNodes",
+                type: "TEXT",
+                maxLength: 256,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "HistoryBytes",
+                table: "StorageAccounts",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0L);
+
+            migrationBuilder.CreateTable(
+                name: "DocumentVersions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Owner = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Path = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    ETag = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    ContentLength = table.Column<long>(type: "INTEGER", nullable: false),
+                    BlobKey = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    InlineContent = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ReplacedUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ReplacedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Deleted = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DocumentVersions", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StorageNodes_BlobKey",
+                table: "StorageNodes",
+                column: "BlobKey",
+                filter: "\"BlobKey\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DocumentVersions_BlobKey",
+                table: "DocumentVersions",
+                column: "BlobKey",
+                filter: "\"BlobKey\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DocumentVersions_Owner_Path_ReplacedUtc",
+                table: "DocumentVersions",
+                columns: new[] { "Owner", "Path", "ReplacedUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DocumentVersions_Owner_ReplacedUtc",
+                table: "DocumentVersions",
+                columns: new[] { "Owner", "ReplacedUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DocumentVersions_ReplacedUtc",
+                table: "DocumentVersions",
+                column: "ReplacedUtc");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DocumentVersions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_StorageNodes_BlobKey",
+                table: "StorageNodes");
+
+            migrationBuilder.DropColumn(
+                name: "ModifiedBy",
+                table: "StorageNodes");
+
+            migrationBuilder.DropColumn(
+                name: "HistoryBytes",
+                table: "StorageAccounts");
+        }
+    }
+}
