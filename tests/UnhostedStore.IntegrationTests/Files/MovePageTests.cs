@@ -54,21 +54,26 @@ public abstract class MovePageTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task The_form_moves_into_public_redirects_to_the_new_folder_and_says_it_is_public_now()
+    public async Task The_form_linked_from_the_folder_moves_into_public_redirects_to_the_new_folder_and_says_it_is_public_now()
     {
         var (client, browser) = await LoggedInClientAsync();
         using var _ = browser;
         var body = HistoryTestClient.Bytes(500, 3);
         Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("/photos/cat.jpg", body, "image/jpeg")).Status);
 
-        var page = await browser.GetPageAsync(Page + "?from=%2Fphotos%2Fcat.jpg");
+        var folder = await browser.GetPageAsync("/files?path=/photos/");
+        Assert.Contains("href=\"/files/move?from=/photos/cat.jpg\"", folder, StringComparison.Ordinal);
+        var page = await browser.GetPageAsync("/files/move?from=/photos/cat.jpg");
         Assert.Contains("<label for=\"from\">", page, StringComparison.Ordinal);
         Assert.Contains("<label for=\"to\">", page, StringComparison.Ordinal);
         Assert.Equal("/photos/cat.jpg", Html.Attribute(Html.Element(page, "id=\"from\"", ">")!, "value"));
         using var post = await browser.SubmitAsync(page, "id=\"move\"", ("from", "/photos/cat.jpg"), ("to", "public/photos/my cat.jpg"));
 
         Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
-        Assert.Equal("/files?path=%2Fpublic%2Fphotos%2F", post.Headers.Location!.OriginalString);
+        Assert.Equal("/files?path=/public/photos/", post.Headers.Location!.OriginalString);
+        var shown = WebUtility.HtmlDecode(await browser.GetPageAsync(post.Headers.Location.OriginalString));
+        Assert.Contains("Moved /photos/cat.jpg to /public/photos/my cat.jpg. It is public now", shown, StringComparison.Ordinal);
+        Assert.Contains("my cat.jpg", shown, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/photos/cat.jpg")).Status);
         using var anonymous = server.NewClient();
         using var open = await anonymous.GetAsync($"/storage/{client.User}/public/photos/my%20cat.jpg");
@@ -90,7 +95,7 @@ public abstract class MovePageTests(ServerFixture server)
         var (status, json) = await PostJsonAsync(http, token, "/public/notes/", "/notes/mine");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal((1, "/public/notes/", "/notes/mine/", "/notes/", "private"), (json.GetProperty("moved").GetInt32(), json.GetProperty("from").GetString(), json.GetProperty("to").GetString(), json.GetProperty("folder").GetString(), json.GetProperty("visibility").GetString()));
-        Assert.Equal("/files?path=%2Fnotes%2F", json.GetProperty("location").GetString());
+        Assert.Equal("/files?path=/notes/", json.GetProperty("location").GetString());
         Assert.Contains("no longer public", json.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("a", Encoding.UTF8.GetString((await client.GetAsync("/notes/mine/a")).Body));
 

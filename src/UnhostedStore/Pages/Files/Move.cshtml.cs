@@ -12,7 +12,7 @@ namespace UnhostedStore.Pages.Files;
 /// handler, <c>POST /files/move</c> with <c>from</c> and <c>to</c> (paths as shown, a folder
 /// ending in <c>/</c>) plus the antiforgery token, is what the Files page's buttons post to;
 /// this page's own form makes it usable alone. It answers with a redirect to the folder the
-/// moved item is in now (its message in <c>TempData["Message"]</c>), or JSON for a caller that
+/// moved item is in now (its message in <c>TempData["Message"]</c>, which the folder shows), or JSON for a caller that
 /// sends <c>Accept: application/json</c>; a refusal is this page with the reason (or JSON).
 /// </summary>
 [Authorize]
@@ -21,7 +21,7 @@ public sealed class MoveModel(Moves moves) : PageModel
     public const string PagePath = "/files/move";
 
     /// <summary>Who moved, as the documents' history shows it.</summary>
-    public const string Label = "Files page";
+    public const string Label = FilePaths.AppLabel;
 
     public string From { get; private set; } = string.Empty;
 
@@ -34,8 +34,11 @@ public sealed class MoveModel(Moves moves) : PageModel
 
     private string Owner => User.Identity!.Name!;
 
-    /// <summary>Where the Files page shows <paramref name="folder"/>.</summary>
-    public static string FolderUrl(StoragePath folder) => "/files?path=" + Uri.EscapeDataString(folder.Value);
+    /// <summary>This page with its form filled in for <paramref name="path"/>.</summary>
+    public static string Link(StoragePath path) => PagePath + "?from=" + FilePaths.Encode(path);
+
+    /// <summary>Where "back" goes: the folder the typed source is in, or all files.</summary>
+    public string BackUrl => TypedPaths.Parse(From, out _) is { IsRoot: false } source ? FilePaths.Browse(source.Parent!) : FilePaths.Home;
 
     /// <summary>A page may link here with <c>?from=</c> (and <c>&amp;to=</c>) to fill in the form.</summary>
     public void OnGet([FromQuery] string? from, [FromQuery] string? to)
@@ -80,7 +83,7 @@ public sealed class MoveModel(Moves moves) : PageModel
         }
 
         var message = Done(report);
-        var location = FolderUrl(report.DestinationFolder);
+        var location = FilePaths.Browse(report.DestinationFolder);
         if (WantsJson())
         {
             return new JsonResult(new
