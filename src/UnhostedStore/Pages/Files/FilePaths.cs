@@ -32,17 +32,7 @@ public static class FilePaths
             return null;
         }
 
-        string encoded;
-        try
-        {
-            encoded = string.Join('/', decoded.Split('/').Select(Uri.EscapeDataString));
-        }
-        catch (UriFormatException)
-        {
-            error = "That path has characters that are not text.";
-            return null;
-        }
-
+        var encoded = string.Join('/', decoded.Split('/').Select(Uri.EscapeDataString));
         var parsed = StoragePath.TryParse(encoded, out var path);
         if (!parsed.Success)
         {
