@@ -109,6 +109,13 @@ public sealed class Browser : IDisposable
         return await _client.SendAsync(request);
     }
 
+    /// <summary>Sends any request (a PUT of a page's upload) with the cookies of this browser.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        AddHeaders(request);
+        return await _client.SendAsync(request);
+    }
+
     private void AddHeaders(HttpRequestMessage request)
     {
         if (Host is not null)

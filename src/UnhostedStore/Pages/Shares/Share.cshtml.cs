@@ -19,7 +19,7 @@ namespace UnhostedStore.Pages.Shares;
 /// request passes <see cref="ShareAccess"/> first.
 /// </summary>
 [AllowAnonymous]
-public sealed partial class ShareModel(
+public sealed class ShareModel(
     ShareAccess access,
     ShareLinks links,
     ShareLimits limits,
@@ -164,22 +164,7 @@ public sealed partial class ShareModel(
             return await PlainDeniedAsync(resolution);
         }
 
-        if (!RequestConditions.TryParse(Request.Headers, out var conditions, out var error))
-        {
-            return await PlainAsync(StatusCodes.Status400BadRequest, "Bad request: " + error);
-        }
-
-        var outcome = await reads.GetDocumentAsync(
-            granted.Link.Owner, granted.Path, conditions, SafeBytes.RangeOf(Request), openBody: !HttpMethods.IsHead(Request.Method), ct, byOwner: false);
-        try
-        {
-            await SafeBytes.WriteAsync(HttpContext, outcome, granted.Path.Name);
-        }
-        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException)
-        {
-            // The player moved on (a seek) or the browser went away.
-        }
-
+        await SafeBytes.ServeAsync(HttpContext, reads, granted.Link.Owner, granted.Path, byOwner: false);
         return new EmptyResult();
     }
 
@@ -192,24 +177,8 @@ public sealed partial class ShareModel(
             return await PlainDeniedAsync(resolution);
         }
 
-        var headers = Response.Headers;
-        headers.ContentSecurityPolicy = StorageResponder.DocumentContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers.CacheControl = "private, no-cache";
-        var thumb = await thumbnails.GetAsync(granted.Link.Owner, granted.Path, ct);
-        if (thumb is null)
-        {
-            return File(PreviewIcons.Picture, PreviewIcons.ContentType);
-        }
-
-        var etag = "\"t" + thumbnails.Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + thumb.ETag.Value + "\"";
-        headers.ETag = etag;
-        if (Request.Headers.IfNoneMatch.Any(v => v is not null && v.Contains(etag, StringComparison.Ordinal)))
-        {
-            return StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        return File(thumb.Bytes, Thumbnail.ContentType);
+        await ThumbnailAnswers.WriteAsync(HttpContext, thumbnails, granted.Link.Owner, granted.Path);
+        return new EmptyResult();
     }
 
     /// <summary>A shared folder (or one below it) as a zip, streamed.</summary>
@@ -222,28 +191,7 @@ public sealed partial class ShareModel(
         }
 
         var name = granted.Path.IsRoot ? "shared" : granted.Path.Name.TrimEnd('/');
-        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName(name + ".zip");
-        Response.ContentType = "application/zip";
-        Response.Headers.ContentDisposition = disposition.ToString();
-        Response.Headers.CacheControl = "no-store";
-        Response.Headers.ContentSecurityPolicy = StorageResponder.DocumentContentSecurityPolicy;
-        HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        try
-        {
-            await archive.WriteAsync(granted.Link.Owner, granted.Path, Response.Body, ct);
-        }
-        catch (Exception e) when (ct.IsCancellationRequested || e is OperationCanceledException or IOException)
-        {
-            // The browser went away.
-        }
-        catch (Exception e)
-        {
-            // The status line is out: cutting the connection is the honest end of a broken zip.
-            LogZipFailed(logger, e);
-            HttpContext.Abort();
-        }
-
+        await FolderZipDownload.WriteAsync(HttpContext, archive, granted.Link.Owner, granted.Path, name, logger);
         return new EmptyResult();
     }
 
@@ -349,7 +297,4 @@ public sealed partial class ShareModel(
         var query = raw.IndexOf('?', StringComparison.Ordinal);
         return query < 0 ? raw : raw[..query];
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A shared folder's zip failed mid-stream; the connection was cut")]
-    private static partial void LogZipFailed(ILogger logger, Exception exception);
 }

@@ -17,13 +17,19 @@ public enum ShareView
     Folder,
 }
 
-/// <summary>The breadcrumbs of a page; the last is the page itself when it is a folder.</summary>
-public sealed record ShareCrumbTrail(IReadOnlyList<ShareCrumb> Crumbs, bool LastIsCurrent);
+/// <summary>The breadcrumbs of a page; the last is the page itself when it is a folder.
+/// <paramref name="Label"/> names the navigation for screen readers.</summary>
+public sealed record ShareCrumbTrail(IReadOnlyList<ShareCrumb> Crumbs, bool LastIsCurrent, string Label = "Folders of this share");
+
+/// <summary>What the preview of one document shows (<c>Pages/Shared/_DocumentPreview.cshtml</c>):
+/// a picture, a player, the start of its text, or only the offer to download it.</summary>
+public sealed record DocumentPreview(ShareItem Document, TextPreview? Text);
 
 /// <summary>One step of the way from the shared folder down to what is shown.</summary>
 public sealed record ShareCrumb(string Name, string Url);
 
-/// <summary>One document or folder as a share page lists it; every URL stays inside the link.</summary>
+/// <summary>One document or folder as a listing page shows it (a share page: every URL stays
+/// inside the link; the file browser: its own addresses).</summary>
 public sealed record ShareItem(string Name, string PageUrl, string RawUrl, string ThumbUrl, PreviewKind Kind, string ContentType, long Size, DateTime ModifiedUtc)
 {
     public string SizeText => Account.IndexModel.Size(Size);
