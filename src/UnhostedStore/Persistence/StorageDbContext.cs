@@ -33,6 +33,8 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MoveInJob> MoveInJobs => Set<MoveInJob>();
 
+    public DbSet<ServerSetting> ServerSettings => Set<ServerSetting>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -127,6 +129,14 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             // The resumer's look-up of unfinished jobs, and a person's own jobs.
             e.HasIndex(j => new { j.State, j.LeaseUntilUtc });
             e.HasIndex(j => j.UserName);
+        });
+
+        builder.Entity<ServerSetting>(e =>
+        {
+            e.ToTable("ServerSettings");
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(64);
+            e.Property(s => s.Value).HasMaxLength(256);
         });
     }
 }
