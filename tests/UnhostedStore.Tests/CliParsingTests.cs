@@ -39,6 +39,8 @@ public class CliParsingTests
     [InlineData("tokens list", "<user>")]
     [InlineData("tokens revoke", "<user>", "--origin <origin>")]
     [InlineData("reconcile", "--repair", "--grace-minutes <n>")]
+    [InlineData("settings", "require-2fa")]
+    [InlineData("settings require-2fa", "<on|off>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -59,7 +61,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(17, commands.Count);
+        Assert.Equal(19, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -110,6 +112,9 @@ public class CliParsingTests
     [InlineData("'tokens issue' needs --scope, e.g. --scope \"notes:rw\".", "tokens", "issue", "alice")]
     [InlineData("'--scope'", "tokens", "issue", "alice", "--scope", "notes:r", "--scope", "notes:rw")]
     [InlineData("'--origin'", "tokens", "revoke", "alice", "--origin")]
+    [InlineData("'settings' needs a command: require-2fa.", "settings")]
+    [InlineData("'maybe'", "settings", "require-2fa", "maybe")]
+    [InlineData("Required argument missing for command: 'require-2fa'.", "settings", "require-2fa")]
     public async Task A_malformed_command_line_exits_2_with_a_message_and_the_usage_on_stderr(string message, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

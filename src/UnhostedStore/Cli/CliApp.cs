@@ -48,6 +48,9 @@ public static class CliApp
           users import <name> <file.zip|directory> [--mode skip|overwrite|newer]
                                                          import our export or an rs-backup backup; the
                                                          report goes to stdout, progress to stderr
+          settings require-2fa on|off                    require two-step verification (authenticator app or
+                                                         passkey) for every account, or not; kept in the
+                                                         database, so every instance follows it
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 
@@ -130,6 +133,7 @@ public static class CliApp
             UserCommands.Create(console),
             TokenCommands.Create(console),
             MaintenanceCommands.Reconcile(console),
+            SettingsCommands.Create(console),
             help,
         };
         NeedsSubcommand(root);

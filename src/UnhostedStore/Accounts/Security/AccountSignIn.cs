@@ -32,6 +32,10 @@ public sealed class AccountSignIn(
     public const string PasskeyMethod = "hwk";
     public const string RecoveryCodeMethod = "otp";
 
+    /// <summary>Far more than any real credential (an attestation object with a certificate
+    /// chain is a few kilobytes).</summary>
+    private const int MaxCredentialJson = 64 * 1024;
+
     /// <summary>Set while a session is renewed (not a new login): its auth_time stays.</summary>
     private string? _carriedAuthTime;
 
@@ -80,6 +84,45 @@ public sealed class AccountSignIn(
         var current = await Context.AuthenticateAsync(AuthenticationScheme);
         var method = Context.User.FindFirst(RecentLogin.MethodClaim);
         await SignInWithClaimsAsync(user, current.Properties ?? new AuthenticationProperties { IsPersistent = true }, method is null ? [] : [new Claim(method.Type, method.Value)]);
+    }
+
+    /// <summary>A passkey's answer (<c>navigator.credentials.get</c> as JSON) checked against the
+    /// challenge this browser was given (WebAuthn §7.2); null when no ceremony is underway (the
+    /// challenge expired or was used) or the JSON is unusable.</summary>
+    public async Task<PasskeyAssertionResult<UserAccount>?> VerifyPasskeyAsync(string? credentialJson)
+    {
+        if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > MaxCredentialJson)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await PerformPasskeyAssertionAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A new passkey (<c>navigator.credentials.create</c> as JSON) checked against the
+    /// challenge and user this browser was given (WebAuthn §7.1); null as above.</summary>
+    public async Task<PasskeyAttestationResult?> VerifyNewPasskeyAsync(string? credentialJson)
+    {
+        if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > MaxCredentialJson)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await PerformPasskeyAttestationAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The rest of a passkey login once the assertion is verified: lockout and sign-in
