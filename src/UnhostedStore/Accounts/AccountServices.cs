@@ -42,11 +42,15 @@ public static class AccountServices
 
                 // Schema version 3: the passkeys table (see IdentitySchema).
                 IdentitySchema.Configure(o);
+
+                // Authenticator app codes that work once (OneTimeAuthenticatorTokenProvider).
+                o.Tokens.AuthenticatorTokenProvider = OneTimeAuthenticatorTokenProvider.ProviderName;
             })
             .AddEntityFrameworkStores<StorageDbContext>()
             .AddUserStore<AccountUserStore>()
             .AddSignInManager<AccountSignIn>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName);
         services.AddScoped<LoginPolicy>();
         services.Configure<MvcOptions>(o => o.Filters.Add(new TwoFactorEnrolmentGate()));
 

@@ -77,7 +77,7 @@ public abstract class LoginPolicyTests(SecurityServerFixture server)
             var security = await browser.GetPageAsync("/account/security?ReturnUrl=" + Uri.EscapeDataString(consentUrl));
             Assert.Contains("id=\"must-enrol\"", security, StringComparison.Ordinal);
 
-            await EnableAuthenticatorAsync(browser);
+            await EnableAuthenticatorAsync(browser, server.Clock);
             Assert.True(await IsLoggedInAsync(browser));
             Assert.Contains("id=\"allow\"", await browser.GetPageAsync(consentUrl), StringComparison.Ordinal);
 

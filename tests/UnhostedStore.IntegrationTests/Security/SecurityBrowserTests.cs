@@ -135,7 +135,7 @@ public abstract class SecurityBrowserTests(SecurityServerFixture server, Browser
         Assert.True(await page.IsVisibleAsync("#qr svg.qr"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("authenticator-setup"), FullPage = true });
         var key = (await page.TextContentAsync("#authenticator-key"))!.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
-        await page.FillAsync("#Code", Totp.Code(key, DateTimeOffset.UtcNow));
+        await page.FillAsync("#Code", Totp.Code(key, server.Clock.GetUtcNow()));
         await page.ClickAsync("#confirm-2fa-button");
         await page.WaitForSelectorAsync("#recovery-codes");
         var codes = await page.Locator("#recovery-codes code").AllTextContentsAsync();
@@ -155,7 +155,7 @@ public abstract class SecurityBrowserTests(SecurityServerFixture server, Browser
         await page.ClickAsync("#login");
         await page.WaitForSelectorAsync("#two-factor");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("login-2fa-step"), FullPage = true });
-        await page.FillAsync("#Code", Totp.Code(key, DateTimeOffset.UtcNow));
+        await page.FillAsync("#Code", SecurityPages.LaterCode(key, server.Clock));
         await page.ClickAsync("#verify");
         await page.WaitForSelectorAsync("#storage-address");
         Assert.Equal("mfa", (await SessionAsync(context))?.FindFirst(RecentLogin.MethodClaim)?.Value);

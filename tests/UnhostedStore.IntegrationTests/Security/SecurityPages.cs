@@ -15,9 +15,9 @@ internal static partial class SecurityPages
 {
     public const string Password = "correct horse battery";
 
-    /// <summary>Sets up an authenticator app on /account/security; returns its key and the
-    /// recovery codes shown once.</summary>
-    public static async Task<(string Key, IReadOnlyList<string> Codes)> EnableAuthenticatorAsync(Browser browser)
+    /// <summary>Sets up an authenticator app on /account/security (confirmed with the code of the
+    /// server's current 30-second step); returns its key and the recovery codes shown once.</summary>
+    public static async Task<(string Key, IReadOnlyList<string> Codes)> EnableAuthenticatorAsync(Browser browser, TimeProvider clock)
     {
         var security = await browser.GetPageAsync("/account/security");
         using (var start = await browser.SubmitAsync(security, "id=\"setup-2fa\""))
@@ -27,11 +27,15 @@ internal static partial class SecurityPages
 
         var setup = await browser.GetPageAsync("/account/security/authenticator");
         var key = Key(setup);
-        using var confirm = await browser.SubmitAsync(setup, "id=\"confirm-2fa\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow)));
+        using var confirm = await browser.SubmitAsync(setup, "id=\"confirm-2fa\"", ("Code", Totp.Code(key, clock.GetUtcNow())));
         var done = await confirm.Content.ReadAsStringAsync();
         Assert.True(confirm.StatusCode == HttpStatusCode.OK, done);
         return (key, Codes(done));
     }
+
+    /// <summary>A code the server has not seen yet: each code works once, so after the one that
+    /// confirmed the set-up, logins use the next steps (up to 2 ahead are accepted).</summary>
+    public static string LaterCode(string key, TimeProvider clock, int steps = 1) => Totp.Code(key, clock.GetUtcNow().AddSeconds(30 * steps));
 
     public static string Key(string setupPage) =>
         Html.Text(Regex.Replace(Html.Element(setupPage, "id=\"authenticator-key\"", "</code>") ?? throw new InvalidOperationException("no key on the page:\n" + setupPage), "<[^>]+>", string.Empty)).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();

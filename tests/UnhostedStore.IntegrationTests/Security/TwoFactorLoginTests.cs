@@ -49,7 +49,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
             Assert.Contains("<path", qr, StringComparison.Ordinal);
             Assert.DoesNotContain("style", qr, StringComparison.OrdinalIgnoreCase);
 
-            var wrongCode = Totp.Code(key, DateTimeOffset.UtcNow.AddHours(1));
+            var wrongCode = Totp.Code(key, server.Clock.GetUtcNow().AddHours(1));
             using (var wrong = await browser.SubmitAsync(setup, "id=\"confirm-2fa\"", ("Code", wrongCode)))
             {
                 Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
@@ -58,7 +58,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
 
             Assert.False((await AccountAsync(server, user)).TwoFactorEnabled);
 
-            using var right = await browser.SubmitAsync(setup, "id=\"confirm-2fa\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow)));
+            using var right = await browser.SubmitAsync(setup, "id=\"confirm-2fa\"", ("Code", Totp.Code(key, server.Clock.GetUtcNow())));
             var done = await right.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.OK, right.StatusCode);
             Assert.Equal(10, Codes(done).Distinct().Count());
@@ -73,7 +73,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         var (user, browser) = await LoggedInAsync();
         using (browser)
         {
-            var (_, codes) = await EnableAuthenticatorAsync(browser);
+            var (_, codes) = await EnableAuthenticatorAsync(browser, server.Clock);
             var account = await AccountAsync(server, user);
 
             await using var scope = server.CreateScope();
@@ -112,7 +112,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         string key;
         using (first)
         {
-            (key, _) = await EnableAuthenticatorAsync(first);
+            (key, _) = await EnableAuthenticatorAsync(first, server.Clock);
         }
 
         using var browser = new Browser(server);
@@ -121,14 +121,14 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         var page = await browser.GetPageAsync(step);
         Assert.Contains("autocomplete=\"one-time-code\"", page, StringComparison.Ordinal);
 
-        using (var wrong = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow.AddHours(-1)))))
+        using (var wrong = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, server.Clock.GetUtcNow().AddHours(-1)))))
         {
             Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
             Assert.Contains("That code is not right", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         Assert.False(await IsLoggedInAsync(browser));
-        using (var right = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow))))
+        using (var right = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", LaterCode(key, server.Clock))))
         {
             Assert.True(right.StatusCode == HttpStatusCode.Redirect, $"{(int)right.StatusCode}: {await right.Content.ReadAsStringAsync()}");
             Assert.Equal("/account", right.Headers.Location!.OriginalString);
@@ -147,13 +147,54 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
     }
 
     [Fact]
+    public async Task An_authenticator_code_logs_in_only_once()
+    {
+        var (user, first) = await LoggedInAsync();
+        string key;
+        using (first)
+        {
+            (key, _) = await EnableAuthenticatorAsync(first, server.Clock);
+        }
+
+        // RFC 6238 §5.2: the code that confirmed the set-up is used up too.
+        var used = Totp.Code(key, server.Clock.GetUtcNow());
+        var next = LaterCode(key, server.Clock);
+        using (var browser = new Browser(server))
+        {
+            var page = await browser.GetPageAsync(await PasswordStepAsync(browser, user));
+            using (var replayed = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", used)))
+            {
+                Assert.Contains("That code is not right", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using var fresh = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", next));
+            Assert.Equal(HttpStatusCode.Redirect, fresh.StatusCode);
+        }
+
+        // Someone who saw that code a moment later cannot use it while it is still valid.
+        using (var other = new Browser(server))
+        {
+            var page = await other.GetPageAsync(await PasswordStepAsync(other, user));
+            using (var replayed = await other.SubmitAsync(page, "id=\"two-factor\"", ("Code", next)))
+            {
+                Assert.Contains("That code is not right", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            Assert.False(await IsLoggedInAsync(other));
+            page = await other.GetPageAsync(await PasswordStepAsync(other, user));
+            using var later = await other.SubmitAsync(page, "id=\"two-factor\"", ("Code", LaterCode(key, server.Clock, steps: 2)));
+            Assert.Equal(HttpStatusCode.Redirect, later.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Wrong_authenticator_codes_lock_the_account_as_wrong_passwords_do()
     {
         var (user, first) = await LoggedInAsync();
         string key;
         using (first)
         {
-            (key, _) = await EnableAuthenticatorAsync(first);
+            (key, _) = await EnableAuthenticatorAsync(first, server.Clock);
         }
 
         using var browser = new Browser(server);
@@ -161,12 +202,12 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         string last = string.Empty;
         for (var i = 0; i < 5; i++)
         {
-            using var wrong = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow.AddDays(1 + i))));
+            using var wrong = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, server.Clock.GetUtcNow().AddDays(1 + i))));
             last = await wrong.Content.ReadAsStringAsync();
         }
 
         Assert.Contains("locked", last, StringComparison.Ordinal);
-        using (var right = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow))))
+        using (var right = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", LaterCode(key, server.Clock))))
         {
             Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         }
@@ -182,7 +223,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         IReadOnlyList<string> codes;
         using (first)
         {
-            (_, codes) = await EnableAuthenticatorAsync(first);
+            (_, codes) = await EnableAuthenticatorAsync(first, server.Clock);
         }
 
         using (var browser = new Browser(server))
@@ -226,7 +267,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         IReadOnlyList<string> codes;
         using (first)
         {
-            (_, codes) = await EnableAuthenticatorAsync(first);
+            (_, codes) = await EnableAuthenticatorAsync(first, server.Clock);
         }
 
         // This account has a password: a code alone is refused, with the same words as a wrong one.
@@ -267,7 +308,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         string key;
         using (first)
         {
-            (key, _) = await EnableAuthenticatorAsync(first);
+            (key, _) = await EnableAuthenticatorAsync(first, server.Clock);
         }
 
         using var browser = new Browser(server);
@@ -279,7 +320,7 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         Assert.StartsWith(OAuthQuery.AuthorizePath + "?", returnUrl, StringComparison.Ordinal);
 
         var step = await browser.GetPageAsync(await PasswordStepAsync(browser, user, returnUrl));
-        using var code = await browser.SubmitAsync(step, "id=\"two-factor\"", ("Code", Totp.Code(key, DateTimeOffset.UtcNow)));
+        using var code = await browser.SubmitAsync(step, "id=\"two-factor\"", ("Code", LaterCode(key, server.Clock)));
         Assert.Equal(HttpStatusCode.Redirect, code.StatusCode);
         Assert.Equal(returnUrl, code.Headers.Location!.OriginalString);
 
