@@ -215,6 +215,64 @@ public abstract class ReauthTests(SecurityServerFixture server)
     }
 
     [Fact]
+    public async Task Adding_or_removing_a_passkey_and_turning_off_two_step_verification_need_a_recent_login()
+    {
+        var (user, browser) = await LoggedInAsync();
+        using (browser)
+        {
+            await AddStoredPasskeyAsync(server, user, "first");
+            await AddStoredPasskeyAsync(server, user, "second");
+            await EnableAuthenticatorAsync(browser, server.Clock);
+            var security = await browser.GetPageAsync("/account/security");
+            var add = Html.Form(security, "id=\"add-passkey\"");
+            var token = Html.HiddenInputs(add).Single(i => i.Name == "__RequestVerificationToken").Value;
+
+            // Fresh: the creation options are the passkey's (this account, user verification required).
+            using var script = new HttpClient(new SocketsHttpHandler { CookieContainer = browser.Cookies }) { BaseAddress = server.BaseAddress };
+            using (var fresh = await PostWithTokenAsync(script, Html.Attribute(add, "data-options-url")!, token))
+            {
+                using var options = JsonDocument.Parse(await fresh.Content.ReadAsStringAsync());
+                Assert.Equal(user, options.RootElement.GetProperty("user").GetProperty("name").GetString());
+                Assert.Equal(2, options.RootElement.GetProperty("excludeCredentials").GetArrayLength());
+            }
+
+            server.Clock.Advance(TimeSpan.FromMinutes(11));
+            using (var stale = await PostWithTokenAsync(script, Html.Attribute(add, "data-options-url")!, token))
+            {
+                using var answer = JsonDocument.Parse(await stale.Content.ReadAsStringAsync());
+                Assert.Equal("/account/reauth?ReturnUrl=%2Faccount%2Fsecurity", answer.RootElement.GetProperty("reauth").GetString());
+            }
+
+            foreach (var marker in new[] { "class=\"remove-passkey inline\"", "id=\"disable-2fa\"", "id=\"add-passkey\"" })
+            {
+                using var refused = await browser.SubmitAsync(security, marker, ("credential", "{}"));
+                Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+                Assert.StartsWith("/account/reauth?ReturnUrl=", refused.Headers.Location!.OriginalString, StringComparison.Ordinal);
+            }
+
+            var account = await AccountAsync(server, user);
+            Assert.True(account.TwoFactorEnabled);
+            await using var scope = server.CreateScope();
+            Assert.Equal(2, (await scope.ServiceProvider.GetRequiredService<UserManager<UserAccount>>().GetPasskeysAsync(account)).Count);
+
+            // Renaming is harmless: no confirmation needed.
+            using var renamed = await browser.SubmitAsync(security, "class=\"rename-passkey inline\"", ("name", "renamed"));
+            Assert.Equal(HttpStatusCode.Redirect, renamed.StatusCode);
+            Assert.Contains("renamed", await browser.GetPageAsync("/account/security"), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostWithTokenAsync(HttpClient client, string url, string token)
+    {
+        // As passkeys.js asks: the form's antiforgery token in a header.
+        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        request.Headers.Add("RequestVerificationToken", token);
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response;
+    }
+
+    [Fact]
     public async Task The_passkey_login_options_name_no_account_and_need_the_antiforgery_token()
     {
         using var browser = new Browser(server);

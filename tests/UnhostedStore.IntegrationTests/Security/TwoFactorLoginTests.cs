@@ -328,6 +328,38 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
         Assert.Contains("id=\"allow\"", consent, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cancelling_a_deletion_with_the_password_still_needs_the_authenticator_code()
+    {
+        var (user, first) = await LoggedInAsync();
+        string key;
+        using (first)
+        {
+            (key, _) = await EnableAuthenticatorAsync(first, server.Clock);
+        }
+
+        await using (var scope = server.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UnhostedStore.DataFreedom.Deletion.AccountDeletions>().ScheduleAsync(user, eraseNow: false, CancellationToken.None);
+        }
+
+        using var browser = new Browser(server);
+        using var login = await browser.TryLoginAsync(user, Password);
+        var pending = await login.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"cancel-deletion\"", pending, StringComparison.Ordinal);
+        using var cancel = await browser.SubmitAsync(pending, "id=\"cancel-deletion\"");
+        Assert.Equal(HttpStatusCode.Redirect, cancel.StatusCode);
+        var step = cancel.Headers.Location!.OriginalString;
+        Assert.StartsWith("/login/2fa", step, StringComparison.Ordinal);
+        Assert.False(await IsLoggedInAsync(browser));
+
+        var page = await browser.GetPageAsync(step);
+        Assert.Contains("no longer being deleted", page, StringComparison.Ordinal);
+        using var code = await browser.SubmitAsync(page, "id=\"two-factor\"", ("Code", LaterCode(key, server.Clock)));
+        Assert.Equal(HttpStatusCode.Redirect, code.StatusCode);
+        Assert.True(await IsLoggedInAsync(browser));
+    }
+
     private const string LoginRecoveryPath = "/login/recovery";
 }
 
