@@ -12,6 +12,9 @@
 #   pg-s3       UnhostedStore on PostgreSQL 15 + S3 (OpenStack Swift s3api)
 #   armadietto  the reference server, npm armadietto 0.6.6 (its classic password-login server)
 #   pgbench     pgbench -N on the same PostgreSQL: the commit-rate ceiling for PUT
+#   history     what keeping versions costs: the PUT workload on fresh embedded and PostgreSQL + FS
+#               servers with history on (the default, 30 days) and off (VersionRetentionDays=0),
+#               alternating on/off twice so that a busy machine's drift falls on both sides
 # The load is wrk with bench/wrk/bench.lua, always 32 connections (2 threads) on loopback. Each
 # remoteStorage server gets the same data (user "bench", module "bench") and the same workloads:
 #   GET of a 1 KB document with a bearer token; conditional GET -> 304 of that document and of a
@@ -24,7 +27,8 @@
 #   BENCH_DURATION   seconds per measured workload (default 15); pgbench runs as long
 #   BENCH_WARMUP     seconds of unmeasured load before each workload (default 5; tiered JIT needs it)
 #   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
-#   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench" to run (default: all)
+#   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench history" to run (default: all)
+#   BENCH_RESULTS    where to write the results (default bench/results/<YYYY-MM-DD>.md)
 #
 # Needs: the .NET 10 SDK, PostgreSQL 15 (apt-get install -y postgresql-15), wrk, node + npm,
 # python3, curl; Swift for pg-s3 (tests/services/start-swift.sh installs it when root). As root it
@@ -37,13 +41,13 @@ cd "$(dirname "$0")/.."
 duration=${BENCH_DURATION:-15}
 warmup=${BENCH_WARMUP:-5}
 large_mib=${BENCH_LARGE_MIB:-1024}
-servers=" ${BENCH_SERVERS:-ceiling embedded pg-fs pg-s3 armadietto pgbench} "
+servers=" ${BENCH_SERVERS:-ceiling embedded pg-fs pg-s3 armadietto pgbench history} "
 connections=32
 threads=2
 wrk_timeout=30s
 c1_duration=$(( duration / 3 > 3 ? duration / 3 : 3 ))
 for s in $servers; do
-  case $s in ceiling | embedded | pg-fs | pg-s3 | armadietto | pgbench) ;; *) echo "bench/run.sh: unknown server '$s' in BENCH_SERVERS" >&2; exit 2 ;; esac
+  case $s in ceiling | embedded | pg-fs | pg-s3 | armadietto | pgbench | history) ;; *) echo "bench/run.sh: unknown server '$s' in BENCH_SERVERS" >&2; exit 2 ;; esac
 done
 want() { [[ $servers == *" $1 "* ]]; }
 log() { echo "bench: $*" >&2; }
@@ -109,8 +113,8 @@ if want ceiling; then
 fi
 
 # --- Results --------------------------------------------------------------------------------------
-declare -A R_rps R_p50 R_p99 R_err R_ok
-declare -A U_base U_peak U_secs U_status
+declare -A R_rps=() R_p50=() R_p99=() R_err=() R_ok=()
+declare -A U_base=() U_peak=() U_secs=() U_status=()
 ready_first="" ready_again=""
 pgbench_tps="" pgbench_lat="" pgbench_s_tps="" pgbench_s_lat=""
 
@@ -325,6 +329,35 @@ for pair in pg-fs:FileSystem pg-s3:S3; do
   bench_stop_server
 done
 
+# --- 3b. The cost of history: the PUT workload with versions kept and with none kept ---------------
+history_pairs=()
+if want history; then
+  for round in 1 2; do
+    for backend in embedded pg-fs; do
+      for mode in on off; do
+        name="hist-$mode-$backend-$round"
+        extra=("Storage__MaxDocumentBytes=$max_doc")
+        [[ $mode == off ]] && extra+=("Storage__VersionRetentionDays=0")
+        log "$name: starting UnhostedStore (history $mode)…"
+        server_log="$work/server-$name.log"
+        if [[ $backend == embedded ]]; then
+          bench_start_embedded "$name" "${extra[@]}"
+        else
+          bench_start_server "$name" FileSystem "${extra[@]}"
+        fi
+        store=$base tok=$token srv_pid=$server_pid
+        if ((warmup > 0)); then
+          run_wrk "$name" warmup-put "$store/bench/put/" "$connections" "$threads" "$warmup" \
+            "BENCH_TOKEN=$tok" "BENCH_EXPECT=200,201" BENCH_MODE=put BENCH_KEYS=1000
+        fi
+        workload "$name" put-1k PUT "$store/bench/put/" 200,201 "$connections" "$threads" "$duration" BENCH_MODE=put BENCH_KEYS=1000
+        history_pairs+=("$name")
+        bench_stop_server
+      done
+    done
+  done
+fi
+
 # --- 4. armadietto ---------------------------------------------------------------------------------
 # armadietto's PUT rewrites the folder's whole metadata file (.~meta, JSON) under a per-user lock,
 # so 10,000 PUTs into one folder cost O(n²) (minutes). The first 100 of the 10,000-item folder go
@@ -488,6 +521,21 @@ for s in pg-fs pg-s3 embedded; do
   g=$(( (U_peak[$s] - U_base[$s]) * 1024 ))
   targets+=("$label|${SERVER_NAME[$s]}|$(bench_mib "$g") MiB|$(verdict "$(( g < 64 * 1048576 ))")")
 done
+if want history; then
+  for backend in embedded pg-fs; do
+    label="PUT 1 KB, 1,000 keys, history on: ≥ 90% of history off (both rounds)"
+    h_on=0 h_off=0 h_rounds=0
+    for round in 1 2; do
+      if ok "hist-on-$backend-$round" put-1k && ok "hist-off-$backend-$round" put-1k; then
+        h_on=$(calc "print $h_on + ${R_rps[hist-on-$backend-$round,put-1k]}")
+        h_off=$(calc "print $h_off + ${R_rps[hist-off-$backend-$round,put-1k]}")
+        h_rounds=$((h_rounds + 1))
+      fi
+    done
+    if ((h_rounds == 0)); then targets+=("$label|${SERVER_NAME[$backend]}|failed|**missed**"); continue; fi
+    targets+=("$label|${SERVER_NAME[$backend]}|$(num "$h_on") vs $(num "$h_off") req/s = $(ratio_pct "$h_on" "$h_off")|$(verdict "$(calc "print ($h_on >= 0.9 * $h_off) ? 1 : 0")")")
+  done
+fi
 if [[ -n $ready_first ]]; then
   targets+=("start to ready: < 1.5 s, first start (fresh data dir, migrations)|${SERVER_NAME[embedded]}|${ready_first} s|$(verdict "$(calc "print ($ready_first < 1.5) ? 1 : 0")")")
   targets+=("start to ready: < 1.5 s, restart (existing data dir)|${SERVER_NAME[embedded]}|${ready_again} s|$(verdict "$(calc "print ($ready_again < 1.5) ? 1 : 0")")")
@@ -496,7 +544,7 @@ else
 fi
 
 mkdir -p bench/results
-out="bench/results/$(date +%F).md"
+out=${BENCH_RESULTS:-bench/results/$(date +%F).md}
 cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
 arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/package.json").version' 2>/dev/null || echo "not installed")
 {
@@ -543,6 +591,30 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
       rate="—"
       [[ ${U_status[$s]} == 20[01] ]] && rate=$(bench_rate $((large_mib * 1048576)) "${U_secs[$s]}")
       echo "| ${SERVER_NAME[$s]} | ${U_status[$s]} | $(bench_mib $((U_base[$s] * 1024))) | $(bench_mib $((U_peak[$s] * 1024))) | **$(bench_mib $(( (U_peak[$s] - U_base[$s]) * 1024 )))** | $rate |"
+    done
+  fi
+  if ((${#history_pairs[@]})); then
+    echo
+    echo "## What history costs: PUT 1 KB over 1,000 keys, history on (30 days) and off"
+    echo
+    echo "Fresh servers, each: ${warmup} s of PUTs to warm up, then ${duration} s measured; the order was on, off, on, off per backend. Every PUT with history on keeps the replaced version (a row, in the same transaction)."
+    echo
+    echo "| backend | round | history on req/s | p99 (ms) | history off req/s | p99 (ms) | on ÷ off |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for backend in embedded pg-fs; do
+      sum_on=0 sum_off=0 rounds=0
+      for round in 1 2; do
+        on="hist-on-$backend-$round" off="hist-off-$backend-$round"
+        if ok "$on" put-1k && ok "$off" put-1k; then
+          echo "| ${SERVER_NAME[$backend]} | $round | $(num "${R_rps[$on,put-1k]}") | $(num "${R_p99[$on,put-1k]}" 2) | $(num "${R_rps[$off,put-1k]}") | $(num "${R_p99[$off,put-1k]}" 2) | $(ratio_pct "${R_rps[$on,put-1k]}" "${R_rps[$off,put-1k]}") |"
+          sum_on=$(calc "print $sum_on + ${R_rps[$on,put-1k]}") sum_off=$(calc "print $sum_off + ${R_rps[$off,put-1k]}") rounds=$((rounds + 1))
+        else
+          echo "| ${SERVER_NAME[$backend]} | $round | ${R_err[$on,put-1k]:-—} | — | ${R_err[$off,put-1k]:-—} | — | — |"
+        fi
+      done
+      if ((rounds > 0)); then
+        echo "| ${SERVER_NAME[$backend]} | both | $(num "$sum_on") | | $(num "$sum_off") | | **$(ratio_pct "$sum_on" "$sum_off")** |"
+      fi
     done
   fi
   if [[ -n $ready_first ]]; then

@@ -47,6 +47,8 @@ public class CliParsingTests
     [InlineData("history list", "<user>", "<path>")]
     [InlineData("history restore", "<user>", "<path>", "--version <id>", "--as-of <time>")]
     [InlineData("history purge", "<user>", "--older-than <days>")]
+    [InlineData("settings", "require-2fa")]
+    [InlineData("settings require-2fa", "<on|off>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -67,7 +69,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(25, commands.Count);
+        Assert.Equal(27, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -124,6 +126,9 @@ public class CliParsingTests
     [InlineData("'tokens issue' needs --scope, e.g. --scope \"notes:rw\".", "tokens", "issue", "alice")]
     [InlineData("'--scope'", "tokens", "issue", "alice", "--scope", "notes:r", "--scope", "notes:rw")]
     [InlineData("'--origin'", "tokens", "revoke", "alice", "--origin")]
+    [InlineData("'settings' needs a command: require-2fa.", "settings")]
+    [InlineData("'maybe'", "settings", "require-2fa", "maybe")]
+    [InlineData("Required argument missing for command: 'require-2fa'.", "settings", "require-2fa")]
     public async Task A_malformed_command_line_exits_2_with_a_message_and_the_usage_on_stderr(string message, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

@@ -40,6 +40,11 @@ public sealed class AccountOptions
     /// <summary><c>Accounts:DeletionGraceDays</c>: how long a deleted account stays disabled,
     /// and can be brought back, before it is erased; 0 erases it at once.</summary>
     public int DeletionGraceDays { get; set; } = 7;
+
+    /// <summary><c>Accounts:RequireTwoFactor</c>: whether every account must have a second factor
+    /// (an authenticator app or a passkey). Only the value until an admin changes it: the setting
+    /// lives in the database (<see cref="LoginPolicy"/>), where every instance reads it.</summary>
+    public bool RequireTwoFactor { get; set; }
 }
 
 public sealed class AccountOptionsValidator : AbstractValidator<AccountOptions>

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using UnhostedStore.Accounts.Security;
 using UnhostedStore.Configuration;
+using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts;
@@ -9,7 +12,7 @@ public static class AccountServices
 {
     /// <summary>
     /// Accounts: <c>Accounts:*</c> and the quota settings, ASP.NET Core Identity with its cookie,
-    /// invites, and the first-run setup link.
+    /// passkeys and two-factor login, invites, and the first-run setup link.
     /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
@@ -36,9 +39,36 @@ public static class AccountServices
                 o.Password.RequireNonAlphanumeric = false;
                 o.Lockout.AllowedForNewUsers = true;
                 o.SignIn.RequireConfirmedAccount = false;
+
+                // Schema version 3: the passkeys table (see IdentitySchema).
+                IdentitySchema.Configure(o);
+
+                // Authenticator app codes that work once (OneTimeAuthenticatorTokenProvider).
+                o.Tokens.AuthenticatorTokenProvider = OneTimeAuthenticatorTokenProvider.ProviderName;
             })
             .AddEntityFrameworkStores<StorageDbContext>()
-            .AddDefaultTokenProviders();
+            .AddUserStore<AccountUserStore>()
+            .AddSignInManager<AccountSignIn>()
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName);
+        services.AddScoped<LoginPolicy>();
+        services.Configure<MvcOptions>(o => o.Filters.Add(new TwoFactorEnrolmentGate()));
+
+        // Passkeys (WebAuthn Level 3) with Identity's own handler. Discoverable credentials, so
+        // the login asks for no user name (and tells nothing about which names exist), and user
+        // verification required, so a passkey login is two factors by itself.
+        services.AddOptions<IdentityPasskeyOptions>().Configure<PublicUrls>((o, urls) =>
+        {
+            o.ResidentKeyRequirement = "required";
+            o.UserVerificationRequirement = "required";
+
+            // WebAuthn §7.1 step 9: the origin in the client data must be ours. Compared with the
+            // account pages' origin rather than the Origin header, which browsers send as "null"
+            // on our pages (Referrer-Policy: no-referrer). The RP ID is the request's host.
+            o.ValidateOrigin = context => ValueTask.FromResult(
+                !context.CrossOrigin
+                && string.Equals(context.Origin, urls.AccountOrigin(context.HttpContext.Request), StringComparison.OrdinalIgnoreCase));
+        });
         services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<AccountOptions>>((o, accounts) =>
         {
             o.Lockout.MaxFailedAccessAttempts = accounts.Value.LockoutAttempts;
@@ -65,6 +95,27 @@ public static class AccountServices
                 await PendingDeletions.RejectDisabledAsync(context);
             };
         });
+        services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = KeepLoginClaims);
         return services;
+    }
+
+    /// <summary>Identity rebuilds the session's principal when it re-checks the security stamp
+    /// (every 30 minutes): how and when the person logged in stays as it was.</summary>
+    private static Task KeepLoginClaims(SecurityStampRefreshingPrincipalContext context)
+    {
+        if (context.NewPrincipal?.Identities.FirstOrDefault() is not { } identity || context.CurrentPrincipal is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var type in new[] { RecentLogin.AuthTimeClaim, RecentLogin.MethodClaim, RecentLogin.MustEnrolClaim })
+        {
+            if (!identity.HasClaim(c => c.Type == type) && context.CurrentPrincipal.FindFirst(type) is { } claim)
+            {
+                identity.AddClaim(new System.Security.Claims.Claim(claim.Type, claim.Value, claim.ValueType));
+            }
+        }
+
+        return Task.CompletedTask;
     }
 }

@@ -61,6 +61,9 @@ public static class CliApp
                                                          --version, or --as-of) or a folder as it was at an
                                                          ISO-8601 time, and print what changed
           history purge <user> [--older-than <days>]     delete the user's history and trash for good
+          settings require-2fa on|off                    require two-step verification (authenticator app or
+                                                         passkey) for every account, or not; kept in the
+                                                         database, so every instance follows it
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 
@@ -145,6 +148,7 @@ public static class CliApp
             ShareCommands.Create(console),
             MaintenanceCommands.Reconcile(console),
             HistoryCommands.Create(console),
+            SettingsCommands.Create(console),
             help,
         };
         NeedsSubcommand(root);

@@ -182,9 +182,12 @@ internal static class HistoryCommands
         var failed = report.Failed.Select(f => f.Path).ToHashSet();
         foreach (var change in plan.Changes.Where(c => c.Action != RestoreAction.Unchanged && !failed.Contains(c.Path)))
         {
-            await stdout.WriteLineAsync(change.Action == RestoreAction.Restore
-                ? $"restored {change.Path.Value} ({Bytes(change.FromLength)} -> {Bytes(change.ToLength)} bytes)"
-                : $"deleted {change.Path.Value}");
+            await stdout.WriteLineAsync(change.Action switch
+            {
+                RestoreAction.Restore => $"restored {change.Path.Value} ({Bytes(change.FromLength)} -> {Bytes(change.ToLength)} bytes)",
+                RestoreAction.NotKept => $"left {change.Path.Value}: its version from then is no longer kept",
+                _ => $"deleted {change.Path.Value}",
+            });
         }
 
         foreach (var failure in report.Failed)
@@ -194,7 +197,7 @@ internal static class HistoryCommands
 
         await stdout.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
-            $"{plan.Folder.Value} as of {Time(plan.AsOfUtc)}: restored {report.Restored}, deleted {report.Deleted}, unchanged {report.Unchanged}, failed {report.Failed.Count}"));
+            $"{plan.Folder.Value} as of {Time(plan.AsOfUtc)}: restored {report.Restored}, deleted {report.Deleted}, unchanged {report.Unchanged}, {(report.NotKept > 0 ? $"not kept {report.NotKept}, " : string.Empty)}failed {report.Failed.Count}"));
     }
 
     private static async Task<int> PurgeAsync(IServiceProvider services, CliConsole console, string user, string? olderThanText, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Persistence;
@@ -13,7 +15,7 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Pages;
 
 public sealed class LoginModel(
-    SignInManager<UserAccount> signIn,
+    AccountSignIn signIn,
     PageRateLimiter limiter,
     StorageDbContext db,
     AccountDeletions deletions,
@@ -21,6 +23,11 @@ public sealed class LoginModel(
 {
     /// <summary>How long the "cancel deletion" choice stays valid after the right password.</summary>
     private static readonly TimeSpan CancelTicketLifetime = TimeSpan.FromMinutes(15);
+
+    // How the cancel ticket's holder proved who they are: the password (a second factor may
+    // still follow) or a passkey (two factors already).
+    private const string ByPassword = "|pwd";
+    private const string ByPasskey = "|passkey";
 
     [BindProperty]
     [Required]
@@ -55,11 +62,7 @@ public sealed class LoginModel(
         // Per client IP, whichever accounts it tries (accounts also lock themselves).
         if (limiter.FailedLogins.Check(HttpContext) is { } wait)
         {
-            Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
-            ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
-            var page = Page();
-            page.StatusCode = StatusCodes.Status429TooManyRequests;
-            return page;
+            return TooManyFailures(wait);
         }
 
         var name = UserName.Trim();
@@ -73,7 +76,7 @@ public sealed class LoginModel(
             if (check.Succeeded)
             {
                 PendingDeletion = pending;
-                CancelTicket = Protector().Protect(name, CancelTicketLifetime);
+                CancelTicket = Protector().Protect(name + ByPassword, CancelTicketLifetime);
                 return Page();
             }
 
@@ -81,13 +84,76 @@ public sealed class LoginModel(
         }
 
         var result = await signIn.PasswordSignInAsync(name, Password, isPersistent: true, lockoutOnFailure: true);
-        if (result.Succeeded)
+        if (result.RequiresTwoFactor)
         {
-            // Only local return URLs: the login form must never become an open redirect.
-            return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/account");
+            return Redirect(LoginTwoFactorModel.PathFor(SafeReturnUrl));
         }
 
-        return Refused(result);
+        return result.Succeeded ? AfterLogin() : Refused(result);
+    }
+
+    /// <summary>The options for "Sign in with a passkey" (and the browser's passkey autofill):
+    /// a challenge and no user at all, so that nothing tells which accounts exist (discoverable
+    /// credentials; the passkey names its account).</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() =>
+        Content(await signIn.MakePasskeyRequestOptionsAsync(null), "application/json");
+
+    /// <summary>The browser's answer to those options (WebAuthn §7.2, checked by Identity).</summary>
+    public async Task<IActionResult> OnPostPasskeyAsync(string? credential)
+    {
+        AllowReturnToApp();
+        ModelState.Clear();
+        if (limiter.FailedLogins.Check(HttpContext) is { } wait)
+        {
+            return TooManyFailures(wait);
+        }
+
+        var assertion = await signIn.VerifyPasskeyAsync(credential);
+        if (assertion is not { Succeeded: true })
+        {
+            limiter.FailedLogins.Record(HttpContext);
+            ModelState.AddModelError(string.Empty, "That passkey was not accepted. Try again, or log in with your password.");
+            return Page();
+        }
+
+        var name = assertion.User.UserName!;
+        if (await PendingDeletions.FindAsync(db, name, HttpContext.RequestAborted) is { } pending)
+        {
+            PendingDeletion = pending;
+            CancelTicket = Protector().Protect(name + ByPasskey, CancelTicketLifetime);
+            return Page();
+        }
+
+        var result = await signIn.PasskeySignInAsync(assertion);
+        if (result.Succeeded)
+        {
+            return AfterLogin();
+        }
+
+        limiter.FailedLogins.Record(HttpContext);
+        ModelState.AddModelError(string.Empty, result.IsLockedOut
+            ? "Too many failed attempts. This account is locked for a while; try again later."
+            : "That passkey was not accepted. Try again, or log in with your password.");
+        return Page();
+    }
+
+    /// <summary>Only local return URLs: the login must never become an open redirect.</summary>
+    private string SafeReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/account";
+
+    /// <summary>Logged in: on to where the person was going, unless the server requires a second
+    /// factor they do not have yet; then they set one up first and go on afterwards.</summary>
+    private LocalRedirectResult AfterLogin() =>
+        HttpContext.User.HasClaim(c => c.Type == RecentLogin.MustEnrolClaim)
+            ? LocalRedirect(TwoFactorEnrolmentGate.SecurityPath + "?ReturnUrl=" + Uri.EscapeDataString(SafeReturnUrl))
+            : LocalRedirect(SafeReturnUrl);
+
+    private PageResult TooManyFailures(TimeSpan wait)
+    {
+        Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
+        ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
+        var page = Page();
+        page.StatusCode = StatusCodes.Status429TooManyRequests;
+        return page;
     }
 
     /// <summary>"Cancel deletion", after the right password: the account comes back as it was
@@ -95,10 +161,12 @@ public sealed class LoginModel(
     public async Task<IActionResult> OnPostCancelDeletionAsync(string? ticket)
     {
         ModelState.Clear();
-        string name;
+        string name, proof;
         try
         {
-            name = Protector().Unprotect(ticket ?? string.Empty);
+            var holder = Protector().Unprotect(ticket ?? string.Empty);
+            var bar = holder.IndexOf('|', StringComparison.Ordinal);
+            (name, proof) = bar < 0 ? (holder, ByPassword) : (holder[..bar], holder[bar..]);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
@@ -119,9 +187,22 @@ public sealed class LoginModel(
             return Page();
         }
 
-        await signIn.SignInAsync(account, isPersistent: true);
-        TempData["Message"] = "Your account is no longer being deleted. Everything is as it was: your documents, your apps and your public links.";
-        return LocalRedirect("/account");
+        const string Back = "Your account is no longer being deleted. Everything is as it was: your documents, your apps and your public links.";
+        if (proof == ByPasskey)
+        {
+            await signIn.SignInWithClaimsAsync(account, isPersistent: true, [new Claim(RecentLogin.MethodClaim, AccountSignIn.PasskeyMethod)]);
+        }
+        else if ((await signIn.PasswordCheckedSignInAsync(account)).RequiresTwoFactor)
+        {
+            // The password alone never logs in an account that has a second factor.
+            TempData["Message"] = Back + " Enter the code from your authenticator app to log in.";
+            return Redirect(LoginTwoFactorModel.PathFor("/account"));
+        }
+
+        TempData["Message"] = Back;
+        return HttpContext.User.HasClaim(c => c.Type == RecentLogin.MustEnrolClaim)
+            ? LocalRedirect(TwoFactorEnrolmentGate.SecurityPath)
+            : LocalRedirect("/account");
     }
 
     private PageResult Refused(Microsoft.AspNetCore.Identity.SignInResult result)
@@ -138,19 +219,22 @@ public sealed class LoginModel(
 
     public static string When(DateTime utc) => PendingDeletions.Describe(utc);
 
+    private void AllowReturnToApp() => AllowReturnToApp(HttpContext, Url, ReturnUrl);
+
     /// <summary>On the way to an app's consent, a login can end at the app (when the app was
-    /// allowed before): the page's CSP form-action must allow that redirect.</summary>
-    private void AllowReturnToApp()
+    /// allowed before): the page's CSP form-action must allow that redirect. Also for the login's
+    /// later steps (second factor, recovery code).</summary>
+    public static void AllowReturnToApp(HttpContext context, IUrlHelper url, string? returnUrl)
     {
-        if (!Url.IsLocalUrl(ReturnUrl) || !ReturnUrl!.StartsWith(OAuthServices.AuthorizePath + "?", StringComparison.OrdinalIgnoreCase))
+        if (!url.IsLocalUrl(returnUrl) || !returnUrl!.StartsWith(OAuthServices.AuthorizePath + "?", StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
 
-        var query = QueryHelpers.ParseQuery(ReturnUrl[OAuthServices.AuthorizePath.Length..]);
+        var query = QueryHelpers.ParseQuery(returnUrl[OAuthServices.AuthorizePath.Length..]);
         if (query.TryGetValue("redirect_uri", out var redirectUri) && redirectUri.Count == 1)
         {
-            SecurityHeadersMiddleware.AllowFormActionTo(HttpContext, redirectUri[0]);
+            SecurityHeadersMiddleware.AllowFormActionTo(context, redirectUri[0]);
         }
     }
 }

@@ -13,6 +13,8 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 
     private const string FormActionKey = "UnhostedStore.FormActionOrigin";
 
+    private const string SandboxKey = "UnhostedStore.Sandbox";
+
     /// <summary>The page CSP. <c>form-action</c> also covers redirects after a form is sent, so a
     /// page whose form ends at an app (consent, and login on the way to consent) names that app's
     /// origin.</summary>
@@ -32,7 +34,8 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
                 // /storage/ (share links) carry the storage's sandbox instead of the page policy.
                 if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
                 {
-                    headers.ContentSecurityPolicy = ContentSecurityPolicy(ctx.Items[FormActionKey] as string);
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy(ctx.Items[FormActionKey] as string)
+                        + (ctx.Items.ContainsKey(SandboxKey) ? "; sandbox" : string.Empty);
                 }
 
                 headers["Referrer-Policy"] = ReferrerPolicy;
@@ -55,4 +58,9 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             context.Items[FormActionKey] = origin.Value;
         }
     }
+
+    /// <summary>Adds <c>sandbox</c> to this response's CSP (CSP3 §6.3.2): a document served
+    /// from our origin (a download of the owner's stored bytes) runs, if a browser renders it
+    /// at all, in a unique origin without scripts, never as one of our pages.</summary>
+    public static void Sandbox(HttpContext context) => context.Items[SandboxKey] = true;
 }

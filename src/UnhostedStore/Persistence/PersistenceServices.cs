@@ -15,6 +15,9 @@ public static class PersistenceServices
     public static DatabaseOptions AddPersistence(this IServiceCollection services, IConfiguration configuration)
     {
         var options = DatabaseOptions.FromConfiguration(configuration);
+
+        // The Identity part of the model depends on it (IdentitySchema): set here, with the model.
+        services.Configure<Microsoft.AspNetCore.Identity.IdentityOptions>(IdentitySchema.Configure);
         services.AddOptions<DatabaseOptions>()
             .Configure(o =>
             {
@@ -166,6 +169,7 @@ public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<Sqlite
     {
         var builder = new DbContextOptionsBuilder<SqliteStorageDbContext>();
         PersistenceServices.ConfigureSqlite(builder, "design-time.db");
+        builder.UseApplicationServiceProvider(IdentitySchema.DesignTimeServices());
         return new SqliteStorageDbContext(builder.Options);
     }
 }
@@ -177,6 +181,7 @@ public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<Post
     {
         var builder = new DbContextOptionsBuilder<PostgresStorageDbContext>();
         PersistenceServices.ConfigurePostgres(builder, "Host=localhost;Database=design_time");
+        builder.UseApplicationServiceProvider(IdentitySchema.DesignTimeServices());
         return new PostgresStorageDbContext(builder.Options);
     }
 }

@@ -32,6 +32,10 @@ public sealed class RetainedVersion
     /// <summary>When this version was written (the replaced node's <c>LastModifiedUtc</c>).</summary>
     public DateTime CreatedUtc { get; set; }
 
+    /// <summary>When the document's life this version belongs to began (the node's
+    /// <see cref="StorageNode.BornUtc"/>).</summary>
+    public DateTime BornUtc { get; set; }
+
     /// <summary>Who wrote this version: an app's origin, or a label such as "import".</summary>
     public string? CreatedBy { get; set; }
 

@@ -37,6 +37,7 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<MoveInJob> MoveInJobs => Set<MoveInJob>();
 
     public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
+    public DbSet<ServerSetting> ServerSettings => Set<ServerSetting>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -178,6 +179,14 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             // Opening a link is one probe of this index; the owner's list and erasure use the other.
             e.HasIndex(l => l.TokenHash).IsUnique();
             e.HasIndex(l => l.Owner);
+        });
+
+        builder.Entity<ServerSetting>(e =>
+        {
+            e.ToTable("ServerSettings");
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(64);
+            e.Property(s => s.Value).HasMaxLength(256);
         });
     }
 }

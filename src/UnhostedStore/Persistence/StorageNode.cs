@@ -24,6 +24,12 @@ public sealed class StorageNode
 
     public DateTime LastModifiedUtc { get; set; }
 
+    /// <summary>Documents: when the path last came into existence (a PUT onto an empty path);
+    /// overwrites keep it. <see cref="DateTime.MinValue"/> when unknown (stored before it was
+    /// recorded). A point-in-time restore needs it to tell "created since" from "its version
+    /// from then is no longer kept".</summary>
+    public DateTime BornUtc { get; set; }
+
     /// <summary>Documents: the Content-Type exactly as received.</summary>
     public string? ContentType { get; set; }
 

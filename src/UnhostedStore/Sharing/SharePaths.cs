@@ -106,7 +106,6 @@ public static class SharePaths
     /// </summary>
     public static StoragePath? ParseTyped(string? typed, out string? error)
     {
-        error = null;
         var text = (typed ?? string.Empty).Trim();
         if (text.Length == 0 || text == "/")
         {
@@ -114,23 +113,6 @@ public static class SharePaths
             return null;
         }
 
-        if (text.Contains('\\', StringComparison.Ordinal))
-        {
-            error = "Use / between folder names, not \\.";
-            return null;
-        }
-
-        var segments = text.TrimStart('/').Split('/');
-        var encoded = "/" + string.Join('/', segments.Select(Uri.EscapeDataString));
-        var parsed = StoragePath.TryParse(encoded, out var path);
-        if (!parsed.Success)
-        {
-            error = parsed.IsTooLong
-                ? "That path is too long."
-                : "That is not a path in your storage: use names separated by /, without empty names, \".\" or \"..\".";
-            return null;
-        }
-
-        return path;
+        return TypedPaths.Parse(text, out error);
     }
 }

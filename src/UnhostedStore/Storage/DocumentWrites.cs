@@ -108,18 +108,19 @@ public sealed partial class DocumentWrites(
     /// <summary>
     /// Commits <paramref name="writes"/> of one owner as one transaction, each checked and
     /// applied in order as if alone (their outcomes are set on them), then releases the blobs
-    /// they freed. For writes prepared by the server itself (restores), whose bytes are already
+    /// they freed. For writes prepared by the server itself (restores, moves), whose bytes are already
     /// stored: they skip the request queue, since the account row lock serializes them with
-    /// everything else anyway.
+    /// everything else anyway. With <paramref name="allOrNothing"/> (a move) one refused write
+    /// rolls back all of them (<see cref="WriteBatch.CommitAsync"/>).
     /// </summary>
-    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> writes)
+    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> writes, bool allOrNothing = false)
     {
         if (writes.Count == 0)
         {
             return;
         }
 
-        await writeBatch.CommitAsync(owner, writes);
+        await writeBatch.CommitAsync(owner, writes, allOrNothing);
         var unused = writes.Where(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted)
             .SelectMany(w => w.UnusedBlobs ?? [])
             .ToList();

@@ -67,6 +67,10 @@ public abstract record StorageOutcome
 
     /// <summary>The client went away mid-request; nothing is written to it.</summary>
     public sealed record Aborted : StorageOutcome;
+
+    /// <summary>A write of an all-or-nothing batch (a move) that was rolled back because the write
+    /// at <paramref name="FailedPath"/> was refused with <paramref name="Reason"/>. Never an HTTP answer.</summary>
+    public sealed record NotApplied(StoragePath FailedPath, StorageOutcome? Reason) : StorageOutcome;
 }
 
 /// <summary>What the metadata says about one stored document version: its bytes are either

@@ -1,5 +1,6 @@
 using UnhostedStore.Configuration;
 using UnhostedStore.Storage.History;
+using UnhostedStore.Storage.Moving;
 
 namespace UnhostedStore.Storage;
 
@@ -23,6 +24,7 @@ public static class StorageServices
         services.AddScoped<DocumentHistory>();
         services.AddScoped<HistoryExpiry>();
         services.AddHostedService<HistoryExpiryJob>();
+        services.AddScoped<Moves>();
         return services;
     }
 }

@@ -63,6 +63,11 @@ public sealed class PendingPut(StoragePath path, RequestConditions conditions, s
     /// checks under the user's lock that the version row still exists, so a purge can never
     /// delete the blob between this write's planning and its commit.</summary>
     public long? SourceVersionId { get; init; }
+
+    /// <summary>A move: the document these bytes (<see cref="BlobKey"/> or <see cref="Inline"/>,
+    /// shared, not copied) come from, which the same all-or-nothing batch deletes. Only there does
+    /// the commit skip the quota check, as the usage stays the same.</summary>
+    public StoragePath? MovedFrom { get; init; }
 }
 
 public sealed class PendingDelete(StoragePath path, RequestConditions conditions) : PendingWrite(path, conditions);

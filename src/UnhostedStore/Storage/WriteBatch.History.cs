@@ -52,6 +52,7 @@ public sealed partial class WriteBatch
             BlobKey = node.BlobKey,
             InlineContent = node.InlineContent,
             CreatedUtc = node.LastModifiedUtc,
+            BornUtc = node.BornUtc,
             CreatedBy = node.ModifiedBy,
             ReplacedUtc = now,
             ReplacedBy = replacedBy,

@@ -16,8 +16,11 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
     /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
     /// lock the account row, read every row the writes touch, apply them in order (each sees
     /// the ones before it), commit once. A write that fails its checks changes nothing.
+    /// <para>With <paramref name="allOrNothing"/> (a move), the first write refused rolls the whole
+    /// transaction back: it keeps its own outcome and every other write of the batch gets
+    /// <see cref="StorageOutcome.NotApplied"/>.</para>
     /// </summary>
-    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> batch)
+    public async Task CommitAsync(string owner, IReadOnlyList<PendingWrite> batch, bool allOrNothing = false)
     {
         // The commit must not be torn by a client that goes away after its upload finished.
         var none = CancellationToken.None;
@@ -54,10 +57,25 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         {
             write.Outcome = write switch
             {
-                PendingPut put => await ApplyPutAsync(rows, account, usage, history, put, now),
+                PendingPut put => await ApplyPutAsync(rows, account, usage, history, put, now, allOrNothing && put.MovedFrom is not null),
                 PendingDelete delete => ApplyDelete(rows, account, usage, history, delete, now),
                 _ => throw new InvalidOperationException("unknown write"),
             };
+            if (allOrNothing && !IsApplied(write.Outcome))
+            {
+                // Returning without a commit rolls everything back, history purged for room
+                // included; the tracked rows hold the undone changes, so they are dropped too.
+                db.ChangeTracker.Clear();
+                foreach (var other in batch)
+                {
+                    if (!ReferenceEquals(other, write))
+                    {
+                        other.Outcome = new StorageOutcome.NotApplied(write.Path, write.Outcome);
+                    }
+                }
+
+                return;
+            }
         }
 
         if (!batch.Any(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted))
@@ -79,7 +97,13 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         await tx.CommitAsync(none);
     }
 
-    private async Task<StorageOutcome> ApplyPutAsync(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, BatchHistory history, PendingPut put, DateTime now)
+    /// <summary>Whether a write changed something (and its batch commits it).</summary>
+    public static bool IsApplied(StorageOutcome? outcome) => outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted;
+
+    /// <param name="moved">A move's put, whose source the same all-or-nothing batch deletes: the
+    /// usage does not change, so the quota has nothing to say (someone at their quota can still
+    /// tidy up).</param>
+    private async Task<StorageOutcome> ApplyPutAsync(WriteRows rows, StorageAccount account, Dictionary<string, ModuleUsage> usage, BatchHistory history, PendingPut put, DateTime now, bool moved)
     {
         var path = put.Path;
         var ancestors = path.Ancestors();
@@ -115,7 +139,7 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         // concurrent writers can never take the user past the quota together.
         var quota = quotas.Effective(account.QuotaBytes);
         var usedAfter = account.UsedBytes + put.Length - (existing?.ContentLength ?? 0);
-        if (Quotas.Exceeded(quota, account.UsedBytes, usedAfter))
+        if (!moved && Quotas.Exceeded(quota, account.UsedBytes, usedAfter))
         {
             return new StorageOutcome.InsufficientStorage(quota);
         }
@@ -124,7 +148,7 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         // with history alone in the way the write still succeeds.
         var keep = existing is not null && history.Keeps(put);
         var historyAfter = account.HistoryBytes + (keep ? existing!.ContentLength : 0);
-        if (Quotas.Exceeded(quota, account.UsedBytes + account.HistoryBytes, usedAfter + historyAfter))
+        if (!moved && Quotas.Exceeded(quota, account.UsedBytes + account.HistoryBytes, usedAfter + historyAfter))
         {
             var need = Math.Min(usedAfter + historyAfter - quota, usedAfter + historyAfter - account.UsedBytes - account.HistoryBytes);
             var freed = await PurgeOldestAsync(account.UserName, history, put, need);
@@ -142,6 +166,7 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
             doc.ParentPath = path.Parent!.Value;
             doc.IsFolder = false;
             doc.ChildCount = 0;
+            doc.BornUtc = now;
             SetDocument(doc);
             account.DocumentCount++;
             account.UsedBytes += put.Length;

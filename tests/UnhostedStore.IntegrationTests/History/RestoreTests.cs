@@ -262,6 +262,31 @@ public abstract class RestoreTests(HistoryServerFixture server)
     }
 
     [Fact]
+    public async Task A_document_whose_version_from_then_is_no_longer_kept_is_left_as_it_is_and_never_deleted()
+    {
+        var client = await HistoryTestClient.NewAsync(server);
+        Assert.Equal(HttpStatusCode.Created, (await client.PutTextAsync("/notes/g/kept", "existed then")).Status);
+        await Task.Delay(50);
+        var asOf = DateTime.UtcNow;
+        await Task.Delay(50);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutTextAsync("/notes/g/kept", "changed since")).Status);
+        Assert.Equal(HttpStatusCode.Created, (await client.PutTextAsync("/notes/g/new", "created since")).Status);
+
+        // The version that covered the moment goes (as expiry or the per-document limit would).
+        var covering = Assert.Single(await client.VersionRowsAsync(), v => v.Path == "/notes/g/kept");
+        Assert.True(await client.HistoryAsync(h => h.DeleteVersionAsync(client.User, covering.Id)));
+
+        var plan = await client.HistoryAsync(h => h.PlanFolderRestoreAsync(client.User, StoragePath.FromStored("/notes/g/"), asOf));
+        Assert.Equal((0, 1, 0, 1), (plan.ToRestore, plan.ToDelete, plan.Unchanged, plan.NotKept));
+        Assert.Equal(RestoreAction.NotKept, plan.Changes.Single(c => c.Path.Value == "/notes/g/kept").Action);
+
+        var report = await client.HistoryAsync(h => h.ApplyPlanAsync(plan, HistoryLabels.CommandLine));
+        Assert.Equal((0, 1, 1), (report.Restored, report.Deleted, report.NotKept));
+        Assert.Equal("changed since", System.Text.Encoding.UTF8.GetString((await client.GetAsync("/notes/g/kept")).Body));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/notes/g/new")).Status);
+    }
+
+    [Fact]
     public async Task History_is_reachable_only_by_its_owner()
     {
         var alice = await HistoryTestClient.NewAsync(server);

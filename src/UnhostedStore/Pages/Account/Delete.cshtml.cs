@@ -6,13 +6,15 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Security;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
 
 /// <summary>
-/// Leaving for good: the person confirms with their password; the account is disabled at once
+/// Leaving for good: the person confirms with their password (which counts as re-authentication;
+/// an account without a password needs a recent login instead); the account is disabled at once
 /// and erased after <c>Accounts:DeletionGraceDays</c> (<see cref="AccountDeletions"/>). Until
 /// then, logging in offers to cancel.
 /// </summary>
@@ -36,24 +38,48 @@ public sealed class DeleteModel(
 
     public bool Scheduled { get; private set; }
 
-    public void OnGet() => EraseAfterUtc = clock.GetUtcNow().UtcDateTime.AddDays(GraceDays);
+    /// <summary>False for an account that logs in with passkeys only: no password to type.</summary>
+    public bool HasPassword { get; private set; } = true;
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnGetAsync()
     {
         EraseAfterUtc = clock.GetUtcNow().UtcDateTime.AddDays(GraceDays);
-        if (!ModelState.IsValid)
-        {
-            return Page();
-        }
-
         var account = await signIn.UserManager.GetUserAsync(User);
         if (account is null)
         {
             return Challenge();
         }
 
+        HasPassword = await signIn.UserManager.HasPasswordAsync(account);
+        return HasPassword || RecentLogin.IsFresh(HttpContext) ? Page() : RecentLogin.Challenge(HttpContext);
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        EraseAfterUtc = clock.GetUtcNow().UtcDateTime.AddDays(GraceDays);
+        var account = await signIn.UserManager.GetUserAsync(User);
+        if (account is null)
+        {
+            return Challenge();
+        }
+
+        HasPassword = await signIn.UserManager.HasPasswordAsync(account);
+        if (!HasPassword)
+        {
+            ModelState.Remove(nameof(Password));
+            if (!RecentLogin.IsFresh(HttpContext))
+            {
+                return RecentLogin.Challenge(HttpContext);
+            }
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
         // Failed attempts count toward the lockout, as on the login page.
-        var check = await signIn.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true);
+        var check = HasPassword ? await signIn.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true) : Microsoft.AspNetCore.Identity.SignInResult.Success;
         if (!check.Succeeded)
         {
             ModelState.AddModelError(nameof(Password), check.IsLockedOut

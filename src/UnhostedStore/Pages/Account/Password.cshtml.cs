@@ -3,19 +3,24 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
 
-/// <summary>Change password: the current one, then a new one that meets the Identity rules.</summary>
+/// <summary>
+/// Change password: the current one, then a new one that meets the Identity rules. An account
+/// without a password (passkeys only) sets one here instead. Needs a recent login
+/// (<see cref="RecentLogin"/>).
+/// </summary>
 [Authorize]
+[RequireRecentLogin]
 public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn) : PageModel
 {
     [BindProperty]
-    [Required]
     [StringLength(1024)]
     [Display(Name = "Current password")]
-    public string CurrentPassword { get; set; } = string.Empty;
+    public string? CurrentPassword { get; set; }
 
     [BindProperty]
     [Required]
@@ -33,24 +38,43 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
     [TempData]
     public string? Message { get; set; }
 
-    public void OnGet()
-    {
-    }
+    /// <summary>False for an account that logs in with passkeys only: it sets a password.</summary>
+    public bool HasPassword { get; private set; } = true;
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnGetAsync()
     {
-        if (!ModelState.IsValid)
-        {
-            return Page();
-        }
-
         var account = await users.GetUserAsync(User);
         if (account is null)
         {
             return Challenge();
         }
 
-        var result = await users.ChangePasswordAsync(account, CurrentPassword, NewPassword);
+        HasPassword = await users.HasPasswordAsync(account);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var account = await users.GetUserAsync(User);
+        if (account is null)
+        {
+            return Challenge();
+        }
+
+        HasPassword = await users.HasPasswordAsync(account);
+        if (HasPassword && string.IsNullOrEmpty(CurrentPassword))
+        {
+            ModelState.AddModelError(nameof(CurrentPassword), "The Current password field is required.");
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = HasPassword
+            ? await users.ChangePasswordAsync(account, CurrentPassword!, NewPassword)
+            : await users.AddPasswordAsync(account, NewPassword);
         if (!result.Succeeded)
         {
             foreach (var error in result.Errors)
@@ -63,7 +87,7 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
 
         // The security stamp changed: renew this browser's cookie so it stays logged in.
         await signIn.RefreshSignInAsync(account);
-        Message = "Your password was changed.";
+        Message = HasPassword ? "Your password was changed." : "Your password is set. You can log in with it again.";
         return RedirectToPage("/Account/Index");
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class DocumentHistory
         // SQLite's LIKE ignores case: both results are checked against the prefix again, exactly.
         var now = (await db.Nodes.AsNoTracking()
                 .Where(n => n.Owner == owner && !n.IsFolder && n.Path.StartsWith(prefix))
-                .Select(n => new { n.Path, n.ETag, n.LastModifiedUtc, n.ContentLength })
+                .Select(n => new { n.Path, n.ETag, n.LastModifiedUtc, n.BornUtc, n.ContentLength })
                 .ToListAsync(ct))
             .Where(n => n.Path.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(n => n.Path, StringComparer.Ordinal);
@@ -51,9 +51,15 @@ public sealed partial class DocumentHistory
             {
                 changes.Add(new RestoreChange(doc, RestoreAction.Restore, tag, current?.ContentLength, version.ContentLength, version.Id));
             }
+            else if (current!.BornUtc <= asOf)
+            {
+                // It existed then, but no kept version covers that moment: deleting it would
+                // be a guess, so it stays as it is and the report says why.
+                changes.Add(new RestoreChange(doc, RestoreAction.NotKept, tag, current.ContentLength, current.ContentLength, null));
+            }
             else
             {
-                changes.Add(new RestoreChange(doc, RestoreAction.Delete, tag, current!.ContentLength, null, null));
+                changes.Add(new RestoreChange(doc, RestoreAction.Delete, tag, current.ContentLength, null, null));
             }
         }
 
@@ -148,6 +154,6 @@ public sealed partial class DocumentHistory
             progress?.Report(new FolderRestoreProgress(done, total));
         }
 
-        return new FolderRestoreReport(restored, deleted, plan.Unchanged, failed);
+        return new FolderRestoreReport(restored, deleted, plan.Unchanged, failed) { NotKept = plan.NotKept };
     }
 }

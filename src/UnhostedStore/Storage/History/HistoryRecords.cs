@@ -84,6 +84,10 @@ public enum RestoreAction
 
     /// <summary>It has not changed since: left alone.</summary>
     Unchanged,
+
+    /// <summary>It existed then and has changed since, but the version it had then is no longer
+    /// kept (expired or over the per-document limit): left as it is, never guessed.</summary>
+    NotKept,
 }
 
 /// <summary>
@@ -105,13 +109,19 @@ public sealed record RestorePlan(string Owner, StoragePath Folder, DateTime AsOf
     public int ToDelete => Changes.Count(c => c.Action == RestoreAction.Delete);
 
     public int Unchanged => Changes.Count(c => c.Action == RestoreAction.Unchanged);
+
+    public int NotKept => Changes.Count(c => c.Action == RestoreAction.NotKept);
 }
 
 /// <summary>A document a folder restore could not change, and why (plain language).</summary>
 public sealed record RestoreFailure(StoragePath Path, RestoreAction Action, string Reason);
 
 /// <summary>What a folder restore did.</summary>
-public sealed record FolderRestoreReport(int Restored, int Deleted, int Unchanged, IReadOnlyList<RestoreFailure> Failed);
+public sealed record FolderRestoreReport(int Restored, int Deleted, int Unchanged, IReadOnlyList<RestoreFailure> Failed)
+{
+    /// <summary>Documents left as they are because their version from then is no longer kept.</summary>
+    public int NotKept { get; init; }
+}
 
 /// <summary>How far a folder restore got: <paramref name="Done"/> of <paramref name="Total"/> writes.</summary>
 public sealed record FolderRestoreProgress(int Done, int Total);

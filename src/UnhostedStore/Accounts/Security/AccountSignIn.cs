@@ -1,0 +1,181 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using UnhostedStore.Persistence;
+
+namespace UnhostedStore.Accounts.Security;
+
+/// <summary>
+/// Identity's sign-in manager with what every login here adds: the <c>auth_time</c> claim
+/// (<see cref="RecentLogin"/>), the enrolment mark when the server requires a second factor
+/// (<see cref="LoginPolicy"/>), a fresh antiforgery cookie, and persistent passkey and
+/// recovery-code logins. Every way in (password, password and code, passkey, recovery code,
+/// sign-up, re-authentication) ends in <see cref="SignInWithClaimsAsync(UserAccount, AuthenticationProperties, IEnumerable{Claim})"/>.
+/// </summary>
+public sealed class AccountSignIn(
+    UserManager<UserAccount> userManager,
+    IHttpContextAccessor contextAccessor,
+    IUserClaimsPrincipalFactory<UserAccount> claimsFactory,
+    IOptions<IdentityOptions> optionsAccessor,
+    ILogger<SignInManager<UserAccount>> logger,
+    IAuthenticationSchemeProvider schemes,
+    IUserConfirmation<UserAccount> confirmation,
+    TimeProvider clock,
+    LoginPolicy policy,
+    IOptions<AntiforgeryOptions> antiforgery)
+    : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
+{
+    public const string PasswordMethod = "pwd";
+    public const string MultiFactorMethod = "mfa";
+    public const string PasskeyMethod = "hwk";
+    public const string RecoveryCodeMethod = "otp";
+
+    /// <summary>Far more than any real credential (an attestation object with a certificate
+    /// chain is a few kilobytes).</summary>
+    private const int MaxCredentialJson = 64 * 1024;
+
+    /// <summary>Set while a session is renewed (not a new login): its auth_time stays.</summary>
+    private string? _carriedAuthTime;
+
+    public override async Task SignInWithClaimsAsync(UserAccount user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
+    {
+        var claims = additionalClaims.Where(c => c.Type is not (RecentLogin.AuthTimeClaim or RecentLogin.MustEnrolClaim)).ToList();
+        var renewal = _carriedAuthTime is not null;
+        claims.Add(new Claim(RecentLogin.AuthTimeClaim, _carriedAuthTime ?? RecentLogin.Format(clock.GetUtcNow()), ClaimValueTypes.Integer64));
+
+        // Only a password (or an account just created) is one factor; a passkey with user
+        // verification is two already (something you have, unlocked by something you know or are).
+        var method = claims.FirstOrDefault(c => c.Type == RecentLogin.MethodClaim)?.Value;
+        if (method is null or PasswordMethod && await policy.MustEnrolAsync(user, Context.RequestAborted))
+        {
+            claims.Add(new Claim(RecentLogin.MustEnrolClaim, "1"));
+        }
+
+        await base.SignInWithClaimsAsync(user, authenticationProperties, claims);
+        if (!renewal)
+        {
+            // ASVS V3.2.1: a login starts a new session. The cookie above is new; the antiforgery
+            // cookie token is too, at the next page (it redirects).
+            Context.Response.Cookies.Delete(antiforgery.Value.Cookie.Name!, new CookieOptions { Path = antiforgery.Value.Cookie.Path ?? "/" });
+        }
+    }
+
+    /// <summary>Renews the cookie after a change of the account (the security stamp changed, or
+    /// a second factor was added): the time of the login stays what it was.</summary>
+    public override async Task RefreshSignInAsync(UserAccount user)
+    {
+        _carriedAuthTime = Context.User.FindFirstValue(RecentLogin.AuthTimeClaim) ?? "0";
+        try
+        {
+            await base.RefreshSignInAsync(user);
+        }
+        finally
+        {
+            _carriedAuthTime = null;
+        }
+    }
+
+    /// <summary>After the right password at <c>/account/reauth</c> (or a passkey): the same
+    /// session, proven again now.</summary>
+    public async Task ReauthenticatedAsync(UserAccount user)
+    {
+        var current = await Context.AuthenticateAsync(AuthenticationScheme);
+        var method = Context.User.FindFirst(RecentLogin.MethodClaim);
+        await SignInWithClaimsAsync(user, current.Properties ?? new AuthenticationProperties { IsPersistent = true }, method is null ? [] : [new Claim(method.Type, method.Value)]);
+    }
+
+    /// <summary>A passkey's answer (<c>navigator.credentials.get</c> as JSON) checked against the
+    /// challenge this browser was given (WebAuthn §7.2); null when no ceremony is underway (the
+    /// challenge expired or was used) or the JSON is unusable.</summary>
+    public async Task<PasskeyAssertionResult<UserAccount>?> VerifyPasskeyAsync(string? credentialJson)
+    {
+        if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > MaxCredentialJson)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await PerformPasskeyAssertionAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A new passkey (<c>navigator.credentials.create</c> as JSON) checked against the
+    /// challenge and user this browser was given (WebAuthn §7.1); null as above.</summary>
+    public async Task<PasskeyAttestationResult?> VerifyNewPasskeyAsync(string? credentialJson)
+    {
+        if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > MaxCredentialJson)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await PerformPasskeyAttestationAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The rest of a passkey login once the assertion is verified: lockout and sign-in
+    /// checks as for a password, then a persistent session. No second factor follows.</summary>
+    public async Task<SignInResult> PasskeySignInAsync(PasskeyAssertionResult<UserAccount> assertion)
+    {
+        if (!assertion.Succeeded)
+        {
+            return SignInResult.Failed;
+        }
+
+        if (await PreSignInCheck(assertion.User) is { } refused)
+        {
+            return refused;
+        }
+
+        // The new signature counter and flags (WebAuthn §7.2 steps 21–22).
+        await UserManager.AddOrUpdatePasskeyAsync(assertion.User, assertion.Passkey);
+        await PasskeyUses.RecordAsync(UserManager, assertion.User, assertion.Passkey.CredentialId, clock);
+        await SignInWithClaimsAsync(assertion.User, isPersistent: true, [new Claim(RecentLogin.MethodClaim, PasskeyMethod)]);
+        return SignInResult.Success;
+    }
+
+    /// <summary>A password that was checked elsewhere (the cancel-deletion step): on to the
+    /// second factor if the account has one, as a password login would be.</summary>
+    public Task<SignInResult> PasswordCheckedSignInAsync(UserAccount user) => SignInOrTwoFactorAsync(user, isPersistent: true);
+
+    /// <summary>
+    /// A recovery code instead of the authenticator code (after the password), or, for an account
+    /// without a password, instead of its passkey. Wrong codes count toward the account lockout,
+    /// like wrong authenticator codes (Identity does not count them).
+    /// </summary>
+    public async Task<SignInResult> RecoveryCodeSignInAsync(UserAccount user, string code, bool afterPassword)
+    {
+        if (await PreSignInCheck(user) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!(await UserManager.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
+        {
+            await UserManager.AccessFailedAsync(user);
+            return await UserManager.IsLockedOutAsync(user) ? SignInResult.LockedOut : SignInResult.Failed;
+        }
+
+        await UserManager.ResetAccessFailedCountAsync(user);
+        await Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+        var method = afterPassword ? MultiFactorMethod : RecoveryCodeMethod;
+        await SignInWithClaimsAsync(user, isPersistent: true, [new Claim(RecentLogin.MethodClaim, method)]);
+        return SignInResult.Success;
+    }
+
+    /// <summary>Checks a password for re-authentication or a confirmation: wrong ones count toward
+    /// the lockout, a locked account is refused, and nothing is signed in.</summary>
+    public Task<SignInResult> CheckPasswordAsync(UserAccount user, string password) => CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using UnhostedStore.Accounts.Security;
+
+namespace UnhostedStore.Cli;
+
+/// <summary>The <c>settings</c> commands: server-wide settings kept in the database, which every
+/// instance on it follows at once (configuration gives only their first value).</summary>
+internal sealed class SettingsCommands(IServiceProvider services, CliConsole console)
+{
+    public static Command Create(CliConsole console) => new("settings", "Server-wide settings kept in the database (all instances follow them).")
+    {
+        RequireTwoFactorCommand(console),
+    };
+
+    private static Command RequireTwoFactorCommand(CliConsole console)
+    {
+        var value = new Argument<string>("on|off")
+        {
+            Description = "on: every account needs an authenticator app or a passkey (asked at the next password login); off: optional.",
+        };
+        value.AcceptOnlyFromAmong("on", "off");
+        var command = new Command("require-2fa", "Require two-step verification (authenticator app or passkey) for every account, or not.") { value };
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new SettingsCommands(services, console).RequireTwoFactorAsync(parse.GetRequiredValue(value) == "on", ct),
+            ct));
+        return command;
+    }
+
+    private async Task<int> RequireTwoFactorAsync(bool required, CancellationToken ct)
+    {
+        await services.GetRequiredService<LoginPolicy>().SetRequireTwoFactorAsync(required, ct);
+        await console.Out.WriteLineAsync(required
+            ? "Two-step verification is now required: people without an authenticator app or a passkey set one up at their next password login."
+            : "Two-step verification is now optional.");
+        return 0;
+    }
+}
