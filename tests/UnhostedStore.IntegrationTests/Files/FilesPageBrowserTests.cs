@@ -13,8 +13,9 @@ namespace UnhostedStore.IntegrationTests.Files;
 /// The file browser in headless Chromium: log in, browse to a module with thumbnails, play a
 /// folder's audio and seek through Range requests, upload a 100 MB file with a visible
 /// progress bar and download it again byte for byte, cancel an upload, answer "replace?",
-/// drop a file and pick a whole folder, on a desktop and a phone-sized screen. Screenshots go
-/// to tests/TestResults/screenshots.
+/// drop a file and pick a whole folder, on a desktop and a phone-sized screen; rename a folder
+/// of documents and move it to another folder through the row's Move form. Screenshots go to
+/// tests/TestResults/screenshots.
 /// </summary>
 public abstract class FilesPageBrowserTests(FilesBrowserServerFixture server, BrowserFixture browser)
 {
@@ -170,6 +171,95 @@ public abstract class FilesPageBrowserTests(FilesBrowserServerFixture server, Br
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.True(phoneErrors.Count == 0, string.Join("\n", phoneErrors));
     }
+
+    [Fact]
+    public async Task A_person_renames_a_folder_of_documents_then_moves_it_elsewhere_and_its_bytes_follow_while_the_old_paths_are_gone()
+    {
+        var user = ServerFixture.NewUser();
+        await Browser.CreateAccountAsync(server, user, Password);
+        var token = await server.Tokens.IssueAsync(user, "*:rw");
+        var documents = new Dictionary<string, (byte[] Bytes, string Type)>(StringComparer.Ordinal)
+        {
+            ["beach.png"] = (Picture(640, 480), "image/png"),
+            ["notes.txt"] = ("Swim at nine."u8.ToArray(), "text/plain; charset=utf-8"),
+            ["raw.bin"] = (RandomNumberGenerator.GetBytes(300_000), "application/octet-stream"),
+            ["day 2/sunset.jpg"] = (Picture(480, 640, jpeg: true), "image/jpeg"),
+        };
+        foreach (var (name, (bytes, type)) in documents)
+        {
+            await PutAsync(server, user, token, "/albums/summer/" + Encode(name), bytes, type);
+        }
+
+        await PutTextAsync(server, user, token, "/albums/cover.txt", "stays");
+        await PutTextAsync(server, user, token, "/archive/2019.txt", "was here first");
+        Directory.CreateDirectory(Screenshots);
+        var work = Path.Combine(server.DataDirectory, "browser-rename");
+        Directory.CreateDirectory(work);
+
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseAddress.ToString(), AcceptDownloads = true });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        var errors = WatchErrors(page);
+        await LogInAsync(page, user);
+        await page.GotoAsync("/files?path=/albums/");
+        Assert.Equal(["summer/", "cover.txt"], await NamesAsync(page));
+
+        // Renamed in place, through the row's Move link and its form.
+        await page.ClickAsync("tr[data-path='/albums/summer/'] a.move");
+        await page.WaitForSelectorAsync("#move");
+        Assert.Equal("/albums/summer/", await page.InputValueAsync("#from"));
+        await page.FillAsync("#to", "/albums/summer 2026/");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"files-rename-{Suffix}.png"), FullPage = true });
+        await page.ClickAsync("#move-button");
+        await page.WaitForSelectorAsync("#message");
+        Assert.Equal("/albums/", await page.GetAttributeAsync("#folder", "data-path"));
+        Assert.Equal("Moved /albums/summer/ to /albums/summer 2026/ (4 documents).", (await page.InnerTextAsync("#message")).Trim());
+        Assert.Equal(["summer 2026/", "cover.txt"], await NamesAsync(page));
+
+        // Then to another parent: both listings change.
+        await page.ClickAsync("tr[data-path='/albums/summer 2026/'] a.move");
+        await page.FillAsync("#to", "/archive/summer 2026/");
+        await page.ClickAsync("#move-button");
+        await page.WaitForSelectorAsync("#message");
+        Assert.Equal("/archive/", await page.GetAttributeAsync("#folder", "data-path"));
+        Assert.Equal(["summer 2026/", "2019.txt"], await NamesAsync(page));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"files-renamed-{Suffix}.png"), FullPage = true });
+        await page.GotoAsync("/files?path=/albums/");
+        Assert.Equal(["cover.txt"], await NamesAsync(page));
+
+        // Every document downloads from its new place with the bytes it was stored with.
+        foreach (var (name, (bytes, _)) in documents)
+        {
+            var path = "/archive/summer 2026/" + name;
+            await page.GotoAsync("/files?path=" + Encode(path[..(path.LastIndexOf('/') + 1)]));
+            var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync($"tr[data-path='{path}'] a.download"));
+            Assert.Equal(name[(name.LastIndexOf('/') + 1)..], download.SuggestedFilename);
+            var saved = Path.Combine(work, "downloaded");
+            await download.SaveAsAsync(saved);
+            var got = await File.ReadAllBytesAsync(saved);
+            Assert.True(bytes.AsSpan().SequenceEqual(got), $"{path}: other bytes");
+            File.Delete(saved);
+        }
+
+        // The storage API no longer knows the old paths, nor the name in between.
+        foreach (var old in new[] { "/albums/summer/", "/albums/summer 2026/" })
+        {
+            foreach (var name in documents.Keys)
+            {
+                using var gone = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}{Encode(old + name)}").WithToken(token));
+                Assert.True(gone.StatusCode == System.Net.HttpStatusCode.NotFound, $"{old}{name}: {(int)gone.StatusCode}");
+            }
+        }
+
+        using var albums = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/storage/{user}/albums/").WithToken(token));
+        using var listing = System.Text.Json.JsonDocument.Parse(await albums.Content.ReadAsStringAsync());
+        Assert.Equal(["cover.txt"], listing.RootElement.GetProperty("items").EnumerateObject().Select(p => p.Name));
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    /// <summary>The names the listing shows, in its order (folders first).</summary>
+    private static async Task<string[]> NamesAsync(IPage page) =>
+        [.. (await page.Locator("#files a.name").AllInnerTextsAsync()).Select(n => n.Trim())];
 
     private static async Task LogInAsync(IPage page, string user)
     {
