@@ -98,6 +98,58 @@ public abstract class FilesAccessTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Dot_segments_plain_or_percent_encoded_never_reach_another_users_documents()
+    {
+        var alice = ServerFixture.NewUser();
+        await SeedAsync(server, alice, [("/secret/diary.txt", Encoding.UTF8.GetBytes("alice's secret diary"), "text/plain")]);
+        var (bob, browser) = await LoggedInUserAsync(server);
+        using var _b = browser;
+        await SeedAsync(server, bob, [("/notes/ok.txt", Encoding.UTF8.GetBytes("bob's own"), "text/plain")]);
+        var cookie = browser.Cookies.GetCookieHeader(server.BaseAddress);
+
+        // Sent byte for byte (HttpClient would decode %2e and drop dot segments before sending):
+        // the query is decoded once, and a path with a dot segment is refused, as the storage API refuses it.
+        string[] refused =
+        [
+            "/files?path=/notes/../secret/",
+            "/files?path=/notes/%2e%2e/secret/",
+            "/files?path=%2Fnotes%2F..%2Fsecret%2F",
+            $"/files/preview?path=/notes/%2E%2E/%2e%2e/storage/{alice}/secret/diary.txt",
+            "/files/preview?path=/notes/./../secret/diary.txt",
+            "/files/bytes?path=/notes/.%2e/secret/diary.txt",
+            $"/files/bytes?path=%2F..%2F..%2F{alice}%2Fsecret%2Fdiary.txt",
+            "/files/bytes?handler=thumb&path=/notes/%2e%2e/secret/diary.txt",
+            "/files/bytes?handler=zip&path=/notes/%2e%2e/secret/",
+            "/files/delete?path=/notes/%2e%2e/secret/diary.txt",
+        ];
+        foreach (var address in refused)
+        {
+            var response = await GetRawAsync(address, cookie);
+            Assert.True(response.Status == 400, $"{address}: {response.StatusLine}");
+            Assert.Contains("That is not a path in your storage", WebUtility.HtmlDecode(response.BodyText), StringComparison.Ordinal);
+            Assert.DoesNotContain("alice's secret", response.BodyText, StringComparison.Ordinal);
+        }
+
+        // Encoded twice, the dots are only a name in Bob's own storage.
+        var literal = await GetRawAsync($"/files/bytes?path=/%252e%252e/{alice}/secret/diary.txt", cookie);
+        Assert.Equal(404, literal.Status);
+
+        // Dot segments in the address itself resolve to the storage API, which reads the target
+        // as sent and refuses it (and a login cookie is no bearer token there anyway).
+        foreach (var address in new[] { $"/files/../storage/{alice}/secret/diary.txt", $"/files/%2e%2e/storage/{alice}/secret/diary.txt" })
+        {
+            var response = await GetRawAsync(address, cookie);
+            Assert.True(response.Status == 400, $"{address}: {response.StatusLine}");
+            Assert.DoesNotContain("alice's secret", response.BodyText, StringComparison.Ordinal);
+        }
+
+        // The same cookie does open Bob's own document: the refusals were about the paths.
+        var own = await GetRawAsync("/files/bytes?path=/notes/ok.txt", cookie);
+        Assert.Equal(200, own.Status);
+        Assert.Equal("bob's own", own.BodyText);
+    }
+
+    [Fact]
     public async Task Uploads_and_deletions_without_the_antiforgery_token_are_refused_with_400_and_change_nothing()
     {
         var (user, browser) = await LoggedInUserAsync(server);
@@ -146,7 +198,7 @@ public abstract class FilesAccessTests(ServerFixture server)
         var (_, browser) = await LoggedInUserAsync(server);
         using var _b = browser;
         var antiforgery = await AntiforgeryAsync(browser);
-        foreach (var path in new[] { "/a/../b", "/a/", "/", "/a//b" })
+        foreach (var path in new[] { "/a/../b", "%2Fa%2F..%2Fb", "/a/", "/", "/a//b" })
         {
             using var response = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/files/upload?path=" + path)
             {
@@ -180,6 +232,9 @@ public abstract class FilesAccessTests(ServerFixture server)
         using var upload = await UploadAsync(browser, antiforgery, "/notes/a.txt", Content([1], "text/plain"));
         Assert.NotEqual(HttpStatusCode.Created, upload.StatusCode);
     }
+
+    private Task<RawResponse> GetRawAsync(string address, string cookie) =>
+        RawHttp.SendAsync(server.BaseAddress, $"GET {address} HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
 }
 
 public sealed class FilesAccessTests_Sqlite(SqliteServerFixture server) : FilesAccessTests(server), IClassFixture<SqliteServerFixture>;
