@@ -87,17 +87,17 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(v => v.CreatedBy).HasMaxLength(256);
             e.Property(v => v.ReplacedBy).HasMaxLength(256);
 
-            // One document's history, and the version a path had at a point in time.
-            e.HasIndex(v => new { v.Owner, v.Path, v.ReplacedUtc });
-
-            // A user's oldest history first (quota purge, purge older than N days).
+            // Every write with history on inserts a row, so its indexes are kept few and
+            // append-mostly: a user's versions in the order they were replaced serve the quota
+            // purge, expiry, a folder as of a time and one document's versions (scanned within
+            // the user). An index led by the path would put each insert on a random page.
             e.HasIndex(v => new { v.Owner, v.ReplacedUtc });
 
-            // Reference checks before a blob is deleted.
-            e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+            // The trash: only deletions pay for this one.
+            e.HasIndex(v => new { v.Owner, v.Path }).HasFilter("\"Deleted\"").HasDatabaseName("IX_DocumentVersions_Trash");
 
-            // The expiry job's scan across users.
-            e.HasIndex(v => v.ReplacedUtc);
+            // Reference checks before a blob is deleted (inline versions have no entry).
+            e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
         });
 
         builder.Entity<ModuleUsage>(e =>

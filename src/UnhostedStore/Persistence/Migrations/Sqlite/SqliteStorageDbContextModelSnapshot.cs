@@ -652,11 +652,11 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.HasIndex("BlobKey")
                         .HasFilter("\"BlobKey\" IS NOT NULL");
 
-                    b.HasIndex("ReplacedUtc");
+                    b.HasIndex("Owner", "Path")
+                        .HasDatabaseName("IX_DocumentVersions_Trash")
+                        .HasFilter("\"Deleted\"");
 
                     b.HasIndex("Owner", "ReplacedUtc");
-
-                    b.HasIndex("Owner", "Path", "ReplacedUtc");
 
                     b.ToTable("DocumentVersions", (string)null);
                 });
