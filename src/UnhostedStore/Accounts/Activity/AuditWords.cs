@@ -42,7 +42,7 @@ public static class AuditWords
 
     public static string Describe(AuditKind kind) => kind switch
     {
-        AuditKind.LoginOk => "Signed in with the password",
+        AuditKind.LoginOk => "Signed in",
         AuditKind.LoginPasskey => "Signed in with a passkey",
         AuditKind.RecoveryCodeUsed => "Signed in with a recovery code",
         AuditKind.LoginFailed => "Failed sign-in",
