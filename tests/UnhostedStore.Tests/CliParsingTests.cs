@@ -49,6 +49,8 @@ public class CliParsingTests
     [InlineData("history purge", "<user>", "--older-than <days>")]
     [InlineData("settings", "require-2fa")]
     [InlineData("settings require-2fa", "<on|off>")]
+    [InlineData("audit", "list")]
+    [InlineData("audit list", "--user <name>", "--kind <k>", "--since <ISO time>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -69,7 +71,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(27, commands.Count);
+        Assert.Equal(29, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -129,6 +131,9 @@ public class CliParsingTests
     [InlineData("'settings' needs a command: require-2fa.", "settings")]
     [InlineData("'maybe'", "settings", "require-2fa", "maybe")]
     [InlineData("Required argument missing for command: 'require-2fa'.", "settings", "require-2fa")]
+    [InlineData("'audit' needs a command: list.", "audit")]
+    [InlineData("Unrecognized command or argument 'bob'.", "audit", "list", "bob")]
+    [InlineData("'--since'", "audit", "list", "--since")]
     public async Task A_malformed_command_line_exits_2_with_a_message_and_the_usage_on_stderr(string message, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

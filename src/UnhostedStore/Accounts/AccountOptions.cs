@@ -45,6 +45,10 @@ public sealed class AccountOptions
     /// (an authenticator app or a passkey). Only the value until an admin changes it: the setting
     /// lives in the database (<see cref="LoginPolicy"/>), where every instance reads it.</summary>
     public bool RequireTwoFactor { get; set; }
+
+    /// <summary><c>Accounts:AuditRetentionDays</c>: how long the audit log keeps an event
+    /// (sign-ins, security changes, apps, deletions) before the retention job deletes it.</summary>
+    public int AuditRetentionDays { get; set; } = 180;
 }
 
 public sealed class AccountOptionsValidator : AbstractValidator<AccountOptions>
@@ -55,5 +59,6 @@ public sealed class AccountOptionsValidator : AbstractValidator<AccountOptions>
         RuleFor(o => o.LockoutMinutes).InclusiveBetween(1, 24 * 60).WithName("Accounts:LockoutMinutes");
         RuleFor(o => o.DefaultGrantDays).Must(d => d is 0 or 1 or 30 or 90).WithMessage("Accounts:DefaultGrantDays must be 1, 30, 90 or 0 (until revoked).");
         RuleFor(o => o.DeletionGraceDays).InclusiveBetween(0, 365).WithName("Accounts:DeletionGraceDays");
+        RuleFor(o => o.AuditRetentionDays).InclusiveBetween(1, 3650).WithName("Accounts:AuditRetentionDays");
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Configuration;
 using UnhostedStore.Origins;
@@ -22,6 +23,7 @@ public static class AccountServices
         services.AddScoped<Invites>();
         services.AddSingleton<SetupLinks>();
         services.AddHostedService<FirstRunHostedService>();
+        services.AddAuditLog();
 
         // Cookie and antiforgery keys in the database: every instance reads the same key ring.
         services.AddDataProtection()

@@ -64,6 +64,11 @@ public static class CliApp
           settings require-2fa on|off                    require two-step verification (authenticator app or
                                                          passkey) for every account, or not; kept in the
                                                          database, so every instance follows it
+          audit list [--user <name>] [--kind <k>] [--since <ISO time>]
+                                                         the audit log, newest first (sign-ins, security changes,
+                                                         apps, shares, history, deletions, admin actions); --kind
+                                                         is a kind (login.failed) or a category (login, security,
+                                                         apps, sharing, history, data, account, admin)
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 
@@ -149,6 +154,7 @@ public static class CliApp
             MaintenanceCommands.Reconcile(console),
             HistoryCommands.Create(console),
             SettingsCommands.Create(console),
+            AuditCommands.Create(console),
             help,
         };
         NeedsSubcommand(root);

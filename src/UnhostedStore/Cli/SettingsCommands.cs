@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Cli;
 
@@ -29,6 +30,9 @@ internal sealed class SettingsCommands(IServiceProvider services, CliConsole con
     private async Task<int> RequireTwoFactorAsync(bool required, CancellationToken ct)
     {
         await services.GetRequiredService<LoginPolicy>().SetRequireTwoFactorAsync(required, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminSettingChanged, null, required
+            ? "Two-step verification required for every account, from the command line."
+            : "Two-step verification optional, from the command line.");
         await console.Out.WriteLineAsync(required
             ? "Two-step verification is now required: people without an authenticator app or a passkey set one up at their next password login."
             : "Two-step verification is now optional.");

@@ -100,6 +100,9 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         }
 
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.GrantCreated, user.UserName, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{origin.Value}: {scopes}, {(days > 0 ? $"for {days} days" : "until revoked")}; a token issued from the command line."));
 
         // Nothing else goes to stdout, so `TOKEN=$(unhostedstore tokens issue …)` works.
         await console.Out.WriteLineAsync(issued.AccessToken);
@@ -130,6 +133,13 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var user = await CliShared.FindUserAsync(Users, name);
         var origin = originText is null ? null : ParseOrigin(originText);
         var revoked = await Grants.RevokeAsync(user.UserName!, origin?.Value, ct);
+        if (revoked > 0)
+        {
+            await AuditCommands.RecordAsync(services, AuditKind.GrantRevoked, user.UserName, string.Create(
+                CultureInfo.InvariantCulture,
+                $"{origin?.Value ?? "All apps"} ({revoked} grant(s)), from the command line."));
+        }
+
         await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Revoked {revoked} grant(s) of {user.UserName}{(origin is null ? string.Empty : " for " + origin.Value)}."));
         return 0;
     }

@@ -126,6 +126,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         var password = withPassword ? await ReadPasswordAsync() : null;
         var result = await AccountCommands.CreateAsync(Users, services.GetRequiredService<TimeProvider>(), name, password, admin);
         CliShared.ThrowIfFailed(result);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminUserCreated, name, (admin ? "An administrator account" : "An account") + (password is null ? ", without a password." : ", with a password."));
         await console.Out.WriteLineAsync(password is null
             ? $"Created user {name} (no password: set one with 'users set-password {name} --password-stdin')."
             : $"Created user {name}.");
@@ -185,6 +186,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         // An admin reset also lifts a lockout from failed attempts.
         CliShared.ThrowIfFailed(await Users.SetLockoutEndDateAsync(user, null));
         CliShared.ThrowIfFailed(await Users.ResetAccessFailedCountAsync(user));
+        await AuditCommands.RecordAsync(services, AuditKind.AdminPasswordSet, user.UserName, "A new password from the command line; any lockout lifted.");
         await console.Out.WriteLineAsync($"Password of {user.UserName} changed.");
         return 0;
     }
@@ -201,6 +203,9 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         var graceDays = services.GetRequiredService<IOptions<AccountOptions>>().Value.DeletionGraceDays;
         await ProgressAsync($"disabling {name}: grants suspended, login and public documents refused");
         var deletion = await services.GetRequiredService<AccountDeletions>().ScheduleAsync(user.UserName!, eraseNow: now, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AccountDeletionRequested, user.UserName, now || graceDays == 0
+            ? "From the command line, to be erased at once."
+            : $"From the command line; to be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}.");
         var db = services.GetRequiredService<StorageDbContext>();
         if (!now && graceDays > 0 && deletion.State == AccountDeletionState.Pending)
         {
@@ -243,6 +248,12 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
             _ => Sizes.TryParse(text, out var bytes) && bytes > 0 ? bytes : throw new CliException($"'{text}' is not a size: use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'."),
         };
         await UserLock.SetQuotaAsync(services.GetRequiredService<StorageDbContext>(), name, quota, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminQuotaSet, name, quota switch
+        {
+            null => "The default quota.",
+            0 => "No quota.",
+            _ => string.Create(CultureInfo.InvariantCulture, $"{quota} bytes."),
+        });
         await console.Out.WriteLineAsync(quota switch
         {
             null => $"{name} now has the default quota.",
@@ -261,6 +272,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         }
 
         var token = await services.GetRequiredService<Invites>().CreateAsync("(cli)", ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminInviteCreated, null, "A one-time sign-up link, valid 7 days, from the command line.");
         var hosting = services.GetRequiredService<IOptions<HostingOptions>>().Value;
         var origin = hosting.SplitHosts
             ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
@@ -19,7 +20,8 @@ public sealed class LoginModel(
     PageRateLimiter limiter,
     StorageDbContext db,
     AccountDeletions deletions,
-    IDataProtectionProvider protection) : PageModel
+    IDataProtectionProvider protection,
+    AuditTrail audit) : PageModel
 {
     /// <summary>How long the "cancel deletion" choice stays valid after the right password.</summary>
     private static readonly TimeSpan CancelTicketLifetime = TimeSpan.FromMinutes(15);
@@ -186,6 +188,8 @@ public sealed class LoginModel(
             ModelState.AddModelError(string.Empty, "This account no longer exists.");
             return Page();
         }
+
+        await audit.RecordAsync(AuditKind.AccountDeletionCancelled, account, AuditActor.Person(HttpContext, name), proof == ByPasskey ? "After a passkey login." : "After the password.");
 
         const string Back = "Your account is no longer being deleted. Everything is as it was: your documents, your apps and your public links.";
         if (proof == ByPasskey)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
@@ -13,7 +14,7 @@ namespace UnhostedStore.Pages;
 /// for an account without a password, instead of its passkey (user name and code). Each code
 /// works once; wrong codes count toward the account lockout and the per-network limit.
 /// </summary>
-public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db) : PageModel
+public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db, AuditTrail audit) : PageModel
 {
     public const string Path = "/login/recovery";
 
@@ -63,6 +64,13 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
         }
 
         var user = pending ?? await PasswordlessAccountAsync();
+        if (user is null)
+        {
+            // Which name was typed is not kept: it may belong to an account with a password,
+            // and the answer must not differ for it (see PasswordlessAccountAsync).
+            await audit.RecordAsync(AuditKind.LoginFailed, (string?)null, AuditActor.Anonymous(HttpContext), "A recovery code without the password, for a name that cannot log in that way.");
+        }
+
         var result = user is null
             ? Microsoft.AspNetCore.Identity.SignInResult.Failed
             : await signIn.RecoveryCodeSignInAsync(user, Code, afterPassword: AfterPassword);

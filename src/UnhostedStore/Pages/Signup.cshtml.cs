@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -17,7 +18,8 @@ public sealed class SignupModel(
     SignInManager<UserAccount> signIn,
     Invites invites,
     TimeProvider clock,
-    IOptions<AccountOptions> accounts) : PageModel
+    IOptions<AccountOptions> accounts,
+    AuditTrail audit) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "invite")]
     public string? Invite { get; set; }
@@ -89,6 +91,7 @@ public sealed class SignupModel(
         }
 
         var account = await users.FindByNameAsync(name);
+        await audit.RecordAsync(AuditKind.AccountCreated, account!, AuditActor.Person(HttpContext, name), NeedsInvite ? "Signed up with an invite link." : "Signed up.");
         await signIn.SignInAsync(account!, isPersistent: true);
         return Redirect("/account");
     }

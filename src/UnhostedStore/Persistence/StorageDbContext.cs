@@ -39,6 +39,9 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
     public DbSet<ServerSetting> ServerSettings => Set<ServerSetting>();
 
+    /// <summary>The audit log: who did what to which account (<see cref="AuditEvent"/>).</summary>
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         // ASP.NET Core Identity (accounts) and OpenIddict (apps, grants, tokens) share this context.
@@ -187,6 +190,28 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.HasKey(s => s.Name);
             e.Property(s => s.Name).HasMaxLength(64);
             e.Property(s => s.Value).HasMaxLength(256);
+        });
+
+        builder.Entity<AuditEvent>(e =>
+        {
+            e.ToTable("AuditEvents");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).ValueGeneratedOnAdd();
+            e.Property(a => a.Kind).HasMaxLength(AuditKinds.MaxCodeLength)
+                .HasConversion(k => AuditKinds.Code(k), code => AuditKinds.Parse(code));
+            e.Property(a => a.UserId).HasMaxLength(64);
+            e.Property(a => a.UserName).HasMaxLength(64);
+            e.Property(a => a.Actor).HasMaxLength(AuditEvent.MaxActor);
+            e.Property(a => a.Ip).HasMaxLength(64);
+            e.Property(a => a.UserAgent).HasMaxLength(AuditEvent.MaxUserAgent);
+            e.Property(a => a.Detail).HasMaxLength(AuditEvent.MaxDetail);
+
+            // A person's own activity page, and the admin page filtered by account name.
+            e.HasIndex(a => new { a.UserId, a.TimeUtc });
+            e.HasIndex(a => new { a.UserName, a.TimeUtc });
+
+            // The admin page's newest-first list and the retention job's oldest-first scan.
+            e.HasIndex(a => a.TimeUtc);
         });
     }
 }

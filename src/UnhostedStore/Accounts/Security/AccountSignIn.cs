@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts.Security;
@@ -13,6 +14,8 @@ namespace UnhostedStore.Accounts.Security;
 /// (<see cref="LoginPolicy"/>), a fresh antiforgery cookie, and persistent passkey and
 /// recovery-code logins. Every way in (password, password and code, passkey, recovery code,
 /// sign-up, re-authentication) ends in <see cref="SignInWithClaimsAsync(UserAccount, AuthenticationProperties, IEnumerable{Claim})"/>.
+/// Every login and every refused password, code or passkey is recorded in the audit log here
+/// (<see cref="AuditTrail"/>), whichever page asked, never with what was typed.
 /// </summary>
 public sealed class AccountSignIn(
     UserManager<UserAccount> userManager,
@@ -24,7 +27,8 @@ public sealed class AccountSignIn(
     IUserConfirmation<UserAccount> confirmation,
     TimeProvider clock,
     LoginPolicy policy,
-    IOptions<AntiforgeryOptions> antiforgery)
+    IOptions<AntiforgeryOptions> antiforgery,
+    AuditTrail audit)
     : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public const string PasswordMethod = "pwd";
@@ -96,14 +100,23 @@ public sealed class AccountSignIn(
             return null;
         }
 
+        PasskeyAssertionResult<UserAccount>? result;
         try
         {
-            return await PerformPasskeyAssertionAsync(credentialJson);
+            result = await PerformPasskeyAssertionAsync(credentialJson);
         }
         catch (InvalidOperationException)
         {
-            return null;
+            result = null;
         }
+
+        if (result is not { Succeeded: true })
+        {
+            // No account to name: an unknown or made-up credential says nothing about one.
+            await audit.RecordAsync(AuditKind.LoginFailed, (string?)null, AuditActor.Anonymous(Context), "A passkey that was not accepted.");
+        }
+
+        return result;
     }
 
     /// <summary>A new passkey (<c>navigator.credentials.create</c> as JSON) checked against the
@@ -136,6 +149,7 @@ public sealed class AccountSignIn(
 
         if (await PreSignInCheck(assertion.User) is { } refused)
         {
+            await RecordRefusedAsync(assertion.User, refused, "A passkey");
             return refused;
         }
 
@@ -143,6 +157,7 @@ public sealed class AccountSignIn(
         await UserManager.AddOrUpdatePasskeyAsync(assertion.User, assertion.Passkey);
         await PasskeyUses.RecordAsync(UserManager, assertion.User, assertion.Passkey.CredentialId, clock);
         await SignInWithClaimsAsync(assertion.User, isPersistent: true, [new Claim(RecentLogin.MethodClaim, PasskeyMethod)]);
+        await audit.RecordAsync(AuditKind.LoginPasskey, assertion.User, AuditActor.Person(Context, assertion.User.UserName!), PasskeyName(assertion.Passkey.Name));
         return SignInResult.Success;
     }
 
@@ -159,23 +174,108 @@ public sealed class AccountSignIn(
     {
         if (await PreSignInCheck(user) is { } refused)
         {
+            await RecordRefusedAsync(user, refused, "A recovery code");
             return refused;
         }
 
         if (!(await UserManager.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
         {
             await UserManager.AccessFailedAsync(user);
-            return await UserManager.IsLockedOutAsync(user) ? SignInResult.LockedOut : SignInResult.Failed;
+            var locked = await UserManager.IsLockedOutAsync(user);
+            await audit.RecordAsync(AuditKind.LoginTwoFactorFailed, user, AuditActor.Anonymous(Context), locked ? "Wrong recovery code; the account is now locked for a while." : "Wrong recovery code.");
+            return locked ? SignInResult.LockedOut : SignInResult.Failed;
         }
 
         await UserManager.ResetAccessFailedCountAsync(user);
         await Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
         var method = afterPassword ? MultiFactorMethod : RecoveryCodeMethod;
         await SignInWithClaimsAsync(user, isPersistent: true, [new Claim(RecentLogin.MethodClaim, method)]);
+        await audit.RecordAsync(
+            AuditKind.RecoveryCodeUsed,
+            user,
+            AuditActor.Person(Context, user.UserName!),
+            (afterPassword ? "After the password. " : "Instead of a passkey. ") + Left(await UserManager.CountRecoveryCodesAsync(user)));
         return SignInResult.Success;
     }
 
     /// <summary>Checks a password for re-authentication or a confirmation: wrong ones count toward
     /// the lockout, a locked account is refused, and nothing is signed in.</summary>
     public Task<SignInResult> CheckPasswordAsync(UserAccount user, string password) => CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+
+    /// <summary>Identity's lookup by name, with the attempt on a name no account has recorded
+    /// (by the name only, and only if it could be one).</summary>
+    public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
+    {
+        if (await UserManager.FindByNameAsync(userName) is not { } user)
+        {
+            await audit.RecordUnknownLoginAsync(AuditActor.Anonymous(Context), userName, "Password login.");
+            return SignInResult.Failed;
+        }
+
+        return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
+    }
+
+    /// <summary>Every password check (login, re-authentication, the deletion form): refusals
+    /// are recorded; a right password is recorded once the login is complete.</summary>
+    public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
+    {
+        var result = await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
+        if (!result.Succeeded)
+        {
+            await RecordRefusedAsync(user, result, PasswordWord);
+        }
+
+        return result;
+    }
+
+    /// <summary>After the right password: logged in (recorded), or on to the second step.</summary>
+    protected override async Task<SignInResult> SignInOrTwoFactorAsync(UserAccount user, bool isPersistent, string? loginProvider = null, bool bypassTwoFactor = false)
+    {
+        var result = await base.SignInOrTwoFactorAsync(user, isPersistent, loginProvider, bypassTwoFactor);
+        if (result.Succeeded)
+        {
+            await audit.RecordAsync(AuditKind.LoginOk, user, AuditActor.Person(Context, user.UserName!), "With the password.");
+        }
+
+        return result;
+    }
+
+    public override async Task<SignInResult> TwoFactorAuthenticatorSignInAsync(string code, bool isPersistent, bool rememberClient)
+    {
+        var user = await GetTwoFactorAuthenticationUserAsync();
+        var result = await base.TwoFactorAuthenticatorSignInAsync(code, isPersistent, rememberClient);
+        if (user is null)
+        {
+            return result;
+        }
+
+        if (result.Succeeded)
+        {
+            await audit.RecordAsync(AuditKind.LoginOk, user, AuditActor.Person(Context, user.UserName!), "With the password and a code from the authenticator app.");
+        }
+        else
+        {
+            await audit.RecordAsync(AuditKind.LoginTwoFactorFailed, user, AuditActor.Anonymous(Context), result.IsLockedOut
+                ? "Wrong authenticator code; the account is locked for a while."
+                : "Wrong authenticator code.");
+        }
+
+        return result;
+    }
+
+    /// <summary>A refused login: <paramref name="what"/> names the way in ("A passkey"); a
+    /// locked account is refused without its password or passkey being looked at.</summary>
+    private Task RecordRefusedAsync(UserAccount user, SignInResult result, string what) =>
+        audit.RecordAsync(AuditKind.LoginFailed, user, AuditActor.Anonymous(Context), result switch
+        {
+            { IsLockedOut: true } => what + " was refused: the account is locked for a while after too many failed attempts.",
+            { IsNotAllowed: true } => what + " was refused: the account may not log in.",
+            _ => what == PasswordWord ? "Wrong password." : what + " that was not accepted.",
+        });
+
+    private const string PasswordWord = "The password";
+
+    private static string? PasskeyName(string? name) => name is null ? null : $"Passkey “{name}”.";
+
+    private static string Left(int count) => count == 1 ? "1 code left." : $"{count} codes left.";
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
@@ -14,7 +15,7 @@ namespace UnhostedStore.Pages.Account;
 /// proves it was added, then two-step verification is on and 10 recovery codes are shown, once.
 /// </summary>
 [Authorize]
-public sealed class AuthenticatorModel(AccountSignIn signIn) : PageModel
+public sealed class AuthenticatorModel(AccountSignIn signIn, AuditTrail audit) : PageModel
 {
     public const int RecoveryCodeCount = 10;
 
@@ -111,6 +112,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn) : PageModel
         await Users.SetTwoFactorEnabledAsync(account, true);
         RecoveryCodes = (await Users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount))!.ToList();
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.TwoFactorEnabled, account, AuditActor.Person(HttpContext, account.UserName!), $"With an authenticator app; {RecoveryCodes.Count} new recovery codes.");
         return Page();
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Persistence;
@@ -23,7 +24,8 @@ public sealed class DeleteModel(
     SignInManager<UserAccount> signIn,
     AccountDeletions deletions,
     IOptions<AccountOptions> options,
-    TimeProvider clock) : PageModel
+    TimeProvider clock,
+    AuditTrail audit) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Type your password to confirm that it is you.")]
@@ -89,6 +91,7 @@ public sealed class DeleteModel(
         }
 
         var deletion = await deletions.ScheduleAsync(account.UserName!, eraseNow: false, HttpContext.RequestAborted);
+        await audit.RecordAsync(AuditKind.AccountDeletionRequested, account, AuditActor.Person(HttpContext, account.UserName!), $"On the account page; to be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}.");
         await signIn.SignOutAsync();
 
         // This response already shows the page as logged out.

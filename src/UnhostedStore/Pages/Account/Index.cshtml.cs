@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages.OAuth;
@@ -26,7 +27,8 @@ public sealed class IndexModel(
     Invites invites,
     PublicUrls urls,
     IOptions<AccountOptions> accounts,
-    Quotas quotas) : PageModel
+    Quotas quotas,
+    AuditTrail audit) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
 
@@ -66,8 +68,10 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
     {
         var user = CurrentUser();
+        var origin = string.IsNullOrEmpty(id) ? null : (await grants.ListAsync(user, ct)).FirstOrDefault(g => g.AuthorizationId == id)?.Origin;
         if (!string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(user, id, ct))
         {
+            await audit.RecordAsync(AuditKind.GrantRevoked, user, AuditActor.Person(HttpContext, user), $"{origin ?? "An app"} on the account page.");
             Message = "Access revoked. The app can no longer use your storage.";
         }
         else
@@ -81,6 +85,11 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
     {
         var count = await grants.RevokeAsync(CurrentUser(), origin: null, ct);
+        if (count > 0)
+        {
+            await audit.RecordAsync(AuditKind.GrantRevoked, CurrentUser(), AuditActor.Person(HttpContext, CurrentUser()), $"All apps ({count} grant{(count == 1 ? string.Empty : "s")}) on the account page.");
+        }
+
         Message = count == 1 ? "Access revoked for 1 app." : $"Access revoked for all apps ({count} grants).";
         return RedirectToPage();
     }
@@ -94,6 +103,7 @@ public sealed class IndexModel(
         }
 
         var token = await invites.CreateAsync(account.UserName!, ct);
+        await audit.RecordAsync(AuditKind.AdminInviteCreated, (string?)null, AuditActor.Admin(HttpContext, account.UserName!), "A one-time sign-up link, valid 7 days, made on the account page.");
         InviteLink = urls.AccountOrigin(Request) + Invites.LinkPath(token);
         return await ShowAsync(ct);
     }

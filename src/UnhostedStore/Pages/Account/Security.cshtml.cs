@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
@@ -16,7 +17,7 @@ namespace UnhostedStore.Pages.Account;
 /// or without a second factor while the server requires one.
 /// </summary>
 [Authorize]
-public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock) : PageModel
+public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, AuditTrail audit) : PageModel
 {
     public const int MaxPasskeyName = 100;
 
@@ -98,6 +99,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         }
 
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasskeyAdded, account, Actor(account), $"Passkey “{passkey.Name}”.");
         Message = $"Passkey “{passkey.Name}” added. You can log in with it now.";
         return AfterChange();
     }
@@ -152,6 +154,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         await Users.RemovePasskeyAsync(account, passkey.CredentialId);
         await PasskeyUses.ForgetAsync(Users, account, passkey.CredentialId);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasskeyRemoved, account, Actor(account), $"Passkey “{passkey.Name}”.");
         Message = $"Passkey “{passkey.Name}” removed. It can no longer log in to your account.";
         return RedirectToPage();
     }
@@ -178,6 +181,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         // The old key is of no use any more; setting up again starts with a new one.
         await Users.ResetAuthenticatorKeyAsync(account);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.TwoFactorDisabled, account, Actor(account), "The authenticator app no longer logs in.");
         Message = "Two-step verification with an authenticator app is off.";
         return RedirectToPage();
     }
@@ -201,6 +205,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         await Users.RemovePasswordAsync(account);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasswordRemoved, account, Actor(account), "Logs in with passkeys only.");
         Message = "Your password is removed. You log in with a passkey now; keep your recovery codes safe.";
         return RedirectToPage();
     }
@@ -222,6 +227,8 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         Required = await policy.RequireTwoFactorAsync(HttpContext.RequestAborted);
         return Page();
     }
+
+    private AuditActor Actor(UserAccount account) => AuditActor.Person(HttpContext, account.UserName!);
 
     private async Task<IActionResult> RefuseAsync(UserAccount account, string reason)
     {

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -14,7 +16,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// so another person's version id is simply not found (404).
 /// </summary>
 [Authorize]
-public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock) : PageModel
+public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, AuditTrail audit) : PageModel
 {
     /// <summary>Items listed at most; the module links narrow a larger trash down.</summary>
     public const int MaxShown = 500;
@@ -98,6 +100,7 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         var outcome = await history.RestoreVersionAsync(Owner, id, HistoryLabels.AccountPage, ct);
         if (outcome.Status == RestoreStatus.Restored)
         {
+            await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: out of the trash.");
             Message = $"Restored {outcome.Path!.Value}: it is back where it was, and apps see it again.";
             return RedirectToPage(new { module });
         }
@@ -119,6 +122,11 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         }
 
         var removed = await history.DeleteForGoodAsync(Owner, document!, ct);
+        if (removed.Versions > 0)
+        {
+            await audit.RecordAsync(AuditKind.HistoryPurged, Owner, AuditActor.Person(HttpContext, Owner), $"{document!.Value}: {IndexModel.Count(removed.Versions, "version", "versions")}, {IndexModel.Size(removed.Bytes)}, from the trash.");
+        }
+
         Message = removed.Versions == 0
             ? $"Nothing was deleted: {document!.Value} was no longer kept."
             : $"Deleted {document!.Value} for good ({IndexModel.Count(removed.Versions, "version", "versions")}, {IndexModel.Size(removed.Bytes)}).";

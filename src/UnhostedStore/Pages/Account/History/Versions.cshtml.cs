@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Net.Http.Headers;
+using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -13,7 +15,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// under a sandboxing CSP, so stored bytes never run as a page of this origin.
 /// </summary>
 [Authorize]
-public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock) : PageModel
+public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock, AuditTrail audit) : PageModel
 {
     /// <summary>Unchanged lines shown around each change.</summary>
     public const int ContextLines = 3;
@@ -134,6 +136,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         var outcome = await history.RestoreVersionAsync(Owner, id, HistoryLabels.AccountPage, ct);
         if (outcome.Status == RestoreStatus.Restored)
         {
+            await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: an earlier version, on the history page.");
             Message = "Restored: that version is the current one again. The version it replaced is kept below, so you can go back.";
             return Redirect(Link(outcome.Path!));
         }
