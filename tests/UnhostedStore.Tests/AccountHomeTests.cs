@@ -104,7 +104,7 @@ public class AccountHomeTests
         Assert.Contains("width=\"0\"", bar, StringComparison.Ordinal);
 
         var chart = UsageCharts.ModuleChart([new IndexModel.ModuleRow("<b>", 10, 1)]).ToString()!;
-        Assert.Contains("data-module=\"&lt;b&gt;\"", chart, StringComparison.Ordinal);
+        Assert.Contains("data-chart-module=\"&lt;b&gt;\"", chart, StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", chart, StringComparison.Ordinal);
     }
 }

@@ -105,7 +105,7 @@ public abstract class AccountHomeTests(ServerFixture server)
         AssertBar(chart, string.Empty, 10, "1.33", "(top level)", "10 bytes (under 1%)");
 
         // Largest first.
-        Assert.True(chart.IndexOf("data-module=\"photos\"", StringComparison.Ordinal) < chart.IndexOf("data-module=\"notes\"", StringComparison.Ordinal));
+        Assert.True(chart.IndexOf("data-chart-module=\"photos\"", StringComparison.Ordinal) < chart.IndexOf("data-chart-module=\"notes\"", StringComparison.Ordinal));
         Assert.DoesNotContain("style=", chart, StringComparison.Ordinal);
     }
 
@@ -123,7 +123,7 @@ public abstract class AccountHomeTests(ServerFixture server)
 
     private static void AssertBar(string chart, string module, long bytes, string width, string label, string size)
     {
-        var group = Html.Element(chart, $"data-module=\"{module}\"", "</g>");
+        var group = Html.Element(chart, $"data-chart-module=\"{module}\"", "</g>");
         Assert.True(group is not null, $"no bar for module '{module}'");
         Assert.Equal(bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), Html.Attribute(group, "data-bytes"));
         Assert.Equal(width, Html.Attribute(Html.Element(group, "class=\"seg seg-data\"", "/>")!, "width"));

@@ -80,6 +80,7 @@ public sealed class AppPasswordBrowserTests(SqliteServerFixture server, BrowserF
         Assert.InRange(barWidth, 200, 390);
         Assert.Equal(4, await page.Locator("#module-chart .module-bar").CountAsync());
         await page.Locator("section[aria-labelledby='usage-heading']").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Screenshots, "account-usage.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "account-home.png"), FullPage = true });
 
         // Revoked on the account page: the script's very next request is refused.
         await page.ClickAsync("button[aria-label='Revoke the app password Backup script']");

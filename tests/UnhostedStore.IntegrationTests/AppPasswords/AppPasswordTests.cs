@@ -281,6 +281,25 @@ public abstract class AppPasswordTests(SecurityServerFixture server)
     }
 
     [Fact]
+    public async Task The_cli_lists_an_app_password_by_its_name_and_revokes_it_with_the_others()
+    {
+        var (user, browser) = await LoggedInUserAsync(server);
+        using var _ = browser;
+        var token = await CreateAsync(browser, "Nightly backup", "*:r", "0");
+
+        var list = await Cli.CliRunner.RunAsync(server, null, "tokens", "list", user);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var row = Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith("app password \"Nightly backup\" ", StringComparison.Ordinal));
+        var cells = row.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("*:r", cells[1]);
+        Assert.Equal("never", cells[3]);
+
+        var revoke = await Cli.CliRunner.RunAsync(server, null, "tokens", "revoke", user, "--origin", UnhostedStore.Authorization.AppPasswords.Origin);
+        Assert.True(revoke.ExitCode == 0, revoke.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, await Send(HttpMethod.Get, user, token, "/notes/"));
+    }
+
+    [Fact]
     public async Task Creating_without_the_antiforgery_token_is_refused_and_makes_nothing()
     {
         var (user, browser) = await LoggedInUserAsync(server);

@@ -25,7 +25,7 @@ public static class UsageCharts
     /// <summary>Rows of the module chart; the smallest of more modules share an "other" row.</summary>
     public const int MaxModuleRows = 8;
 
-    private const int MaxLabelLength = 30;
+    private const int MaxLabelLength = 24;
 
     /// <summary>Used against the quota (or no limit): documents, then history and trash, then free room.</summary>
     public static IHtmlContent QuotaBar(long documentBytes, long historyBytes, long quotaBytes)
@@ -92,7 +92,7 @@ public static class UsageCharts
         foreach (var row in rows)
         {
             var label = row.Label.Length > MaxLabelLength ? row.Label[..(MaxLabelLength - 1)] + "…" : row.Label;
-            svg.Append("<g class=\"module-bar\"").Append(Attr(" data-module", row.Module)).Append(Attr(" data-bytes", row.Bytes)).Append('>')
+            svg.Append("<g class=\"module-bar\"").Append(Attr(" data-chart-module", row.Module)).Append(Attr(" data-bytes", row.Bytes)).Append('>')
                .Append(Text(0, y + 14, label, "module-label"))
                .Append(Text(Width, y + 14, $"{Size(row.Bytes)} ({Share(row.Bytes, total)})", "module-size", end: true))
                .Append(Rect("track", 0, y + 20, Width, 12))
