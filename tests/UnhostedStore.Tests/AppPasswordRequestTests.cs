@@ -53,7 +53,7 @@ public class AppPasswordRequestTests
         Assert.Equal("Say what the app password may use, for example notes:rw.", Errors("x", "  ", 30)["Scopes"]);
         Assert.Equal("Say what the app password may use, for example notes:rw.", Errors("x", null, 30)["Scopes"]);
         var many = string.Join(' ', Enumerable.Range(0, 200).Select(i => $"m{i}:rw"));
-        Assert.StartsWith("That is too long", Errors("x", many, 30)["Scopes"], StringComparison.Ordinal);
+        Assert.StartsWith("The list of modules is too long: at most 1000 characters", Errors("x", many, 30)["Scopes"], StringComparison.Ordinal);
     }
 
     [Theory]

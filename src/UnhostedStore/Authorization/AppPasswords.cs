@@ -35,9 +35,9 @@ public sealed class AppPasswordRequestValidator : AbstractValidator<AppPasswordR
                 return;
             }
 
-            if (request.Scopes!.Length > AppPasswords.MaxScopesLength)
+            if (text!.Length > AppPasswords.MaxScopesLength)
             {
-                context.AddFailure($"That is too long: at most {AppPasswords.MaxScopesLength} characters.");
+                context.AddFailure($"The list of modules is too long: at most {AppPasswords.MaxScopesLength} characters.");
                 return;
             }
 
