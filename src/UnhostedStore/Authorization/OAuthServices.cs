@@ -88,6 +88,8 @@ public static class OAuthServices
         services.AddHostedService<GrantUsageFlusher>();
         services.AddSingleton<InProcessPipeline>();
         services.AddScoped<OperatorTokens>();
+        services.AddScoped<AppPasswords>();
+        services.AddSingleton<FluentValidation.IValidator<AppPasswordRequest>, AppPasswordRequestValidator>();
         return services;
     }
 

@@ -32,10 +32,15 @@ public sealed class OperatorTokens(Grants grants, InProcessPipeline pipeline, IS
 {
     public const string DefaultOrigin = "https://operator.invalid";
 
-    public async Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, CancellationToken ct)
+    public Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, CancellationToken ct) =>
+        IssueAsync(user, scopeSet, origin, days, appPasswordName: null, ct);
+
+    /// <summary>Records a grant and mints its token; an app password's (<see cref="AppPasswords"/>)
+    /// when <paramref name="appPasswordName"/> is given.</summary>
+    public async Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, string? appPasswordName, CancellationToken ct)
     {
         var applicationId = await grants.EnsureApplicationAsync(origin, ct);
-        var authorizationId = await grants.CreateAsync(user, applicationId, scopeSet, days, ct);
+        var authorizationId = await grants.CreateAsync(user, applicationId, scopeSet, days, appPasswordName, ct);
         var lifetime = days > 0 ? TimeSpan.FromDays(days) : Grants.UntilRevoked;
 
         var form = "grant_type=" + Uri.EscapeDataString(OperatorGrant.Type)

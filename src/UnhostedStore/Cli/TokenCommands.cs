@@ -117,7 +117,7 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         {
             rows.Add(
             [
-                grant.Origin,
+                grant.AppPasswordName is { } appPassword ? "app password \"" + appPassword + "\"" : grant.Origin,
                 grant.Scopes.ToString(),
                 grant.GrantedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                 grant.ExpiresUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",

@@ -15,8 +15,9 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Pages.Account;
 
 /// <summary>
-/// The user's own page: storage address, connected apps (grants) with revocation, storage
-/// usage per module, and for admins the invite button.
+/// The user's own page: storage address, apps that open with it (draft-26 §11), connected apps
+/// and app passwords (grants) with revocation, storage usage against the quota and per module,
+/// and for admins the invite button.
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
@@ -30,7 +31,13 @@ public sealed class IndexModel(
     Quotas quotas,
     AuditTrail audit) : PageModel
 {
-    public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
+    public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc, string? AppPasswordName = null)
+    {
+        public bool IsAppPassword => AppPasswordName is not null;
+
+        /// <summary>How the page names it: the app's origin, or the app password's name.</summary>
+        public string Title => AppPasswordName ?? Origin;
+    }
 
     public sealed record ModuleRow(string Module, long UsedBytes, long DocumentCount)
     {
@@ -53,6 +60,9 @@ public sealed class IndexModel(
     public long HistoryBytes { get; private set; }
 
     public IReadOnlyList<ModuleRow> Modules { get; private set; } = [];
+
+    /// <summary>Apps to open already pointed at this storage (<c>Accounts:Apps</c>).</summary>
+    public IReadOnlyList<StorageFirstLink> KnownApps { get; private set; } = [];
 
     public bool IsAdmin { get; private set; }
 
@@ -131,8 +141,10 @@ public sealed class IndexModel(
                 g.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList(),
                 g.GrantedUtc,
                 lastUsed.TryGetValue(g.AuthorizationId, out var t) ? t : null,
-                g.ExpiresUtc))
+                g.ExpiresUtc,
+                g.AppPasswordName))
             .ToList();
+        KnownApps = StorageFirstLinks.For(accounts.Value.ListedApps, Address);
 
         var summary = await quotas.UsageAsync(db, UserName, ct);
         UsedBytes = summary.UsedBytes;
