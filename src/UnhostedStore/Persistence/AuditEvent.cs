@@ -39,6 +39,8 @@ public enum AuditKind
     AdminQuotaSet,
     AdminInviteCreated,
     AdminSettingChanged,
+    AppPasswordCreated,
+    AppPasswordRevoked,
 }
 
 /// <summary>The stored codes of <see cref="AuditKind"/>: stable text, never renamed, since old
@@ -77,6 +79,8 @@ public static class AuditKinds
         [AuditKind.AdminQuotaSet] = "admin.quota_set",
         [AuditKind.AdminInviteCreated] = "admin.invite_created",
         [AuditKind.AdminSettingChanged] = "admin.setting_changed",
+        [AuditKind.AppPasswordCreated] = "app_password.created",
+        [AuditKind.AppPasswordRevoked] = "app_password.revoked",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, AuditKind> Kinds =

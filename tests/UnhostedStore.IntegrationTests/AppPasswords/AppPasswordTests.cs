@@ -134,6 +134,14 @@ public abstract class AppPasswordTests(SecurityServerFixture server)
         page = await browser.GetPageAsync("/account");
         Assert.Null(Row(page, "Old phone"));
         Assert.NotNull(Row(page, "New phone"));
+
+        // The person's activity names both app passwords by name, and never shows a token.
+        var activity = await browser.GetPageAsync("/account/activity");
+        Assert.Contains("App password created", activity, StringComparison.Ordinal);
+        Assert.Contains("App password revoked", activity, StringComparison.Ordinal);
+        Assert.Contains("&quot;Old phone&quot; on the account page.", activity, StringComparison.Ordinal);
+        Assert.DoesNotContain(revoked, activity, StringComparison.Ordinal);
+        Assert.DoesNotContain(kept, activity, StringComparison.Ordinal);
     }
 
     [Fact]

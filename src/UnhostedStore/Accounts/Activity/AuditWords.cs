@@ -14,7 +14,7 @@ public static class AuditWords
     [
         new("login", "Sign-ins", [AuditKind.LoginOk, AuditKind.LoginPasskey, AuditKind.RecoveryCodeUsed, AuditKind.LoginFailed, AuditKind.LoginTwoFactorFailed]),
         new("security", "Passkeys, two-step verification and password", [AuditKind.PasskeyAdded, AuditKind.PasskeyRemoved, AuditKind.TwoFactorEnabled, AuditKind.TwoFactorDisabled, AuditKind.RecoveryCodesGenerated, AuditKind.PasswordChanged, AuditKind.PasswordRemoved]),
-        new("apps", "Apps", [AuditKind.GrantCreated, AuditKind.GrantRevoked]),
+        new("apps", "Apps", [AuditKind.GrantCreated, AuditKind.GrantRevoked, AuditKind.AppPasswordCreated, AuditKind.AppPasswordRevoked]),
         new("sharing", "Share links", [AuditKind.ShareCreated, AuditKind.ShareRevoked]),
         new("history", "History and trash", [AuditKind.HistoryRestored, AuditKind.HistoryPurged]),
         new("data", "Export, import and move-in", [AuditKind.ExportStarted, AuditKind.ImportStarted, AuditKind.MoveInStarted]),
@@ -56,6 +56,8 @@ public static class AuditWords
         AuditKind.PasswordRemoved => "Password removed",
         AuditKind.GrantCreated => "App given access",
         AuditKind.GrantRevoked => "App access revoked",
+        AuditKind.AppPasswordCreated => "App password created",
+        AuditKind.AppPasswordRevoked => "App password revoked",
         AuditKind.AccountCreated => "Account created",
         AuditKind.AccountDeletionRequested => "Account deletion requested",
         AuditKind.AccountDeletionCancelled => "Account deletion cancelled",

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
@@ -17,7 +18,7 @@ namespace UnhostedStore.Pages.Account;
 /// </summary>
 [Authorize]
 [RequireRecentLogin]
-public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContext db, PublicUrls urls, Accounts.Quotas quotas) : PageModel
+public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContext db, PublicUrls urls, Accounts.Quotas quotas, AuditTrail audit) : PageModel
 {
     public const string PagePath = "/account/app-passwords";
 
@@ -54,6 +55,10 @@ public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContex
         if (outcome.Succeeded)
         {
             Created = outcome.Created;
+            var user = User.Identity!.Name!;
+
+            // The name and scopes only: the token itself is never recorded.
+            await audit.RecordAsync(AuditKind.AppPasswordCreated, user, AuditActor.Person(HttpContext, user), $"\"{Created!.Name}\" with {Created.Scopes}");
             CreatedScopeLines = Created!.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList();
             Name = string.Empty;
             Scopes = string.Empty;

@@ -78,10 +78,11 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
     {
         var user = CurrentUser();
-        var origin = string.IsNullOrEmpty(id) ? null : (await grants.ListAsync(user, ct)).FirstOrDefault(g => g.AuthorizationId == id)?.Origin;
+        var grant = string.IsNullOrEmpty(id) ? null : (await grants.ListAsync(user, ct)).FirstOrDefault(g => g.AuthorizationId == id);
         if (!string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(user, id, ct))
         {
-            await audit.RecordAsync(AuditKind.GrantRevoked, user, AuditActor.Person(HttpContext, user), $"{origin ?? "An app"} on the account page.");
+            var (kind, what) = grant?.AppPasswordName is { } name ? (AuditKind.AppPasswordRevoked, $"App password \"{name}\"") : (AuditKind.GrantRevoked, grant?.Origin ?? "An app");
+            await audit.RecordAsync(kind, user, AuditActor.Person(HttpContext, user), $"{what} on the account page.");
             Message = "Access revoked. The app can no longer use your storage.";
         }
         else
