@@ -26,8 +26,11 @@ public static class ChangeStreamEndpoint
 
     public const string LastEventIdHeader = "Last-Event-ID";
 
-    /// <summary>How long a stream that ends gets to take its last frame before it is cut.</summary>
+    /// <summary>How long a stream the server ended gets to take its last frame before it is cut.</summary>
     private static readonly TimeSpan LastFrameGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>Shorter when shutting down: the server waits for every request to end.</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Frames written before one flush, so a burst is sent in few packets.</summary>
     private const int FramesPerFlush = 64;
@@ -132,30 +135,29 @@ public static class ChangeStreamEndpoint
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
+        // Writes are never cancelled (Kestrel aborts the connection when a write is, and the last
+        // frame would be lost); instead, once the server ends a stream, a client that takes
+        // nothing for a while more is cut off. The timer exists only from then on.
+        using var cut = new CancellationTokenSource();
+        using var abort = cut.Token.UnsafeRegister(static c => ((HttpContext)c!).Abort(), context);
+        using var ending = stream.Ending.UnsafeRegister(
+            _ => cut.CancelAfter(stream.End == StreamEnd.Shutdown ? ShutdownGrace : LastFrameGrace), null);
+
+        var ct = context.RequestAborted;
         var body = response.Body;
-        await body.WriteAsync(SseFrames.Open, context.RequestAborted);
+        await body.WriteAsync(SseFrames.Open, ct);
         if (start.ResetReason is { } reason)
         {
-            await body.WriteAsync(SseFrames.Reset(reason, start.ResetId), context.RequestAborted);
+            await body.WriteAsync(SseFrames.Reset(reason, start.ResetId), ct);
         }
 
         foreach (var change in start.Replay)
         {
-            await body.WriteAsync(change.Frame, context.RequestAborted);
+            await body.WriteAsync(change.Frame, ct);
         }
 
-        await body.FlushAsync(context.RequestAborted);
-        using (var live = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stream.Ending))
-        {
-            try
-            {
-                await PumpAsync(stream, body, live.Token);
-            }
-            catch (OperationCanceledException) when (stream.End != StreamEnd.None && !context.RequestAborted.IsCancellationRequested)
-            {
-                // Ended by the server (possibly while a write waited on a slow client): say why below.
-            }
-        }
+        await body.FlushAsync(ct);
+        await PumpAsync(stream, body, ct);
 
         var last = stream.End switch
         {
@@ -166,34 +168,39 @@ public static class ChangeStreamEndpoint
         };
         if (last is not null)
         {
-            using var grace = new CancellationTokenSource(stream.End == StreamEnd.Shutdown ? TimeSpan.FromSeconds(2) : LastFrameGrace);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, grace.Token);
-            try
-            {
-                await body.WriteAsync(last, either.Token);
-                await body.FlushAsync(either.Token);
-            }
-            catch (OperationCanceledException) when (grace.IsCancellationRequested)
-            {
-                // A client that takes nothing at all: cut it off.
-                context.Abort();
-            }
+            await body.WriteAsync(last, ct);
+            await body.FlushAsync(ct);
         }
     }
 
+    /// <summary>Writes queued frames until the server ends the stream; a burst goes out in one flush.</summary>
     private static async Task PumpAsync(ChangeStream stream, Stream body, CancellationToken ct)
     {
         var reader = stream.Reader;
-        while (await reader.WaitToReadAsync(ct))
+        try
         {
-            var frames = 0;
-            while (frames < FramesPerFlush && reader.TryRead(out var item))
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stream.Ending);
+            while (await reader.WaitToReadAsync(waiting.Token))
             {
-                await body.WriteAsync(item?.Frame ?? SseFrames.Heartbeat, ct);
-                frames++;
-            }
+                var frames = 0;
+                while (frames < FramesPerFlush && stream.End == StreamEnd.None && reader.TryRead(out var item))
+                {
+                    await body.WriteAsync(item?.Frame ?? SseFrames.Heartbeat, ct);
+                    frames++;
+                }
 
-            await body.FlushAsync(ct);
+                if (stream.End != StreamEnd.None)
+                {
+                    // What is still queued is superseded by the last frame.
+                    return;
+                }
+
+                await body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Ended by the server while waiting for events.
         }
     }
 }
