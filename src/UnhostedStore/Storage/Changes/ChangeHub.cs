@@ -69,6 +69,7 @@ public sealed partial class ChangeHub(ChangeLogReader log, IOptions<ChangeOption
             feed.Streams = [.. feed.Streams, stream];
             _perClient[stream.Client] = fromClient + 1;
             _count++;
+            LogOpened(logger, stream.Owner, stream.Folder, _count);
             return null;
         }
     }
@@ -96,6 +97,7 @@ public sealed partial class ChangeHub(ChangeLogReader log, IOptions<ChangeOption
                 }
 
                 _count--;
+                LogClosed(logger, stream.Owner, stream.Folder, stream.End, _count);
             }
         }
     }
@@ -302,6 +304,12 @@ public sealed partial class ChangeHub(ChangeLogReader log, IOptions<ChangeOption
 
         Volatile.Write(ref feed.LastSeen, changes[^1].Seq);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Change stream opened: {Owner} {Folder} ({Open} open)")]
+    private static partial void LogOpened(ILogger logger, string owner, string folder, int open);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Change stream closed: {Owner} {Folder}, {End} ({Open} open)")]
+    private static partial void LogClosed(ILogger logger, string owner, string folder, StreamEnd end, int open);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the change log for the change streams; retrying at the next change")]
     private static partial void LogCatchUpFailed(ILogger logger, Exception exception);
