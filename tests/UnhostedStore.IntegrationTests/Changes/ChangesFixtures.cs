@@ -6,14 +6,14 @@ using UnhostedStore.Storage.Changes;
 namespace UnhostedStore.IntegrationTests.Changes;
 
 /// <summary>
-/// A server with small change-stream limits, so that each limit is cheap to reach: three
+/// A server with small change-stream limits, so that each limit is cheap to reach: four
 /// streams per user, a queue of <see cref="QueueLength"/> events, a heartbeat every second, and a
 /// change log that keeps <see cref="MaxEntries"/> entries per user (purged when a test runs
 /// <see cref="PurgeAsync"/>, never by the timer).
 /// </summary>
 public abstract class ChangesServerFixture(Backend backend) : ServerFixture(backend)
 {
-    public const int MaxPerUser = 3;
+    public const int MaxPerUser = 4;
     public const int QueueLength = 8;
     public const int MaxEntries = 6;
 
