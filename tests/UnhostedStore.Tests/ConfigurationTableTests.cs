@@ -48,6 +48,7 @@ public class ConfigurationTableTests
         foreach (var (type, section) in new (Type, string)[]
         {
             (typeof(StorageOptions), StorageOptions.Section),
+            (typeof(UnhostedStore.Storage.Changes.ChangeOptions), StorageOptions.Section),
             (typeof(QuotaOptions), QuotaOptions.Section),
             (typeof(RateLimitOptions), RateLimitOptions.Section),
             (typeof(HostingOptions), HostingOptions.Section),

@@ -27,6 +27,9 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<ModuleUsage> ModuleUsage => Set<ModuleUsage>();
 
+    /// <summary>Committed document changes, per user in order, for the change streams.</summary>
+    public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+
     public DbSet<GrantUsage> GrantUsage => Set<GrantUsage>();
 
     public DbSet<Invite> Invites => Set<Invite>();
@@ -101,6 +104,22 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
             // Reference checks before a blob is deleted (inline versions have no entry).
             e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+        });
+
+        builder.Entity<ChangeLogEntry>(e =>
+        {
+            e.ToTable("ChangeLogEntries");
+
+            // A resume is one range scan of the key: the owner's entries after a sequence number.
+            e.HasKey(c => new { c.Owner, c.Seq });
+            e.Property(c => c.Seq).ValueGeneratedNever();
+            e.Property(c => c.Owner).HasMaxLength(64);
+            e.Property(c => c.Path).HasMaxLength(2048);
+            e.Property(c => c.ETag).HasMaxLength(64);
+            e.Property(c => c.ContentType).HasMaxLength(1024);
+
+            // The retention job's scan for entries older than the retention across users.
+            e.HasIndex(c => c.TimeUtc);
         });
 
         builder.Entity<ModuleUsage>(e =>

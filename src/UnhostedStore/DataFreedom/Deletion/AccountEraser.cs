@@ -304,6 +304,7 @@ public sealed partial class AccountEraser(
         await db.ModuleUsage.Where(m => m.Owner == userName).ExecuteDeleteAsync(ct);
         await db.Invites.Where(i => i.CreatedBy == userName).ExecuteDeleteAsync(ct);
         await db.ShareLinks.Where(l => l.Owner == userName).ExecuteDeleteAsync(ct);
+        await db.ChangeLog.Where(c => c.Owner == userName).ExecuteDeleteAsync(ct);
 
         // An invite the person signed up with stays used (UsedBy null would make it valid again),
         // without their name.

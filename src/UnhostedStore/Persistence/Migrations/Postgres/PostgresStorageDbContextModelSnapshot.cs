@@ -513,6 +513,41 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.ToTable("BlobHolds", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.ChangeLogEntry", b =>
+                {
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Owner", "Seq");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.ToTable("ChangeLogEntries", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
                 {
                     b.Property<string>("AuthorizationId")
@@ -815,6 +850,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<string>("UserName")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<long>("ChangeSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("DocumentCount")
                         .HasColumnType("bigint");

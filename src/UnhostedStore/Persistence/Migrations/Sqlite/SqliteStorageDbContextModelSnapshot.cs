@@ -500,6 +500,41 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.ToTable("BlobHolds", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.ChangeLogEntry", b =>
+                {
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Owner", "Seq");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.ToTable("ChangeLogEntries", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
                 {
                     b.Property<string>("AuthorizationId")
@@ -800,6 +835,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<string>("UserName")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangeSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("DocumentCount")
                         .HasColumnType("INTEGER");
