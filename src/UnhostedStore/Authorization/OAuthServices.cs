@@ -88,6 +88,7 @@ public static class OAuthServices
         services.AddHostedService<GrantUsageFlusher>();
         services.AddSingleton<InProcessPipeline>();
         services.AddScoped<OperatorTokens>();
+        services.AddScoped<AccountDisabling>();
         return services;
     }
 

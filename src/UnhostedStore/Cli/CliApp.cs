@@ -30,7 +30,7 @@ public static class CliApp
                                                          the user's storage (or one module) as a zip in rs-backup's
                                                          layout; progress goes to stderr
           users invite                                   print a one-time sign-up link (valid 7 days;
-                                                         needs Accounts:Signup=Invite)
+                                                         needs sign-up by invitation: settings signup invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]
                                                          grant an app access and print only its token;
                                                          origin defaults to https://operator.invalid,
@@ -64,6 +64,9 @@ public static class CliApp
           settings require-2fa on|off                    require two-step verification (authenticator app or
                                                          passkey) for every account, or not; kept in the
                                                          database, so every instance follows it
+          settings signup closed|invite|open             who may create an account: only admins, people with
+                                                         an invite link, or anyone; kept in the database
+                                                         (Accounts:Signup is only the first value)
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 

@@ -94,9 +94,16 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         }
 
         // A leaving account's grants are suspended; a new one would let an app in again.
-        if (await PendingDeletions.IsDisabledAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct))
+        var db = services.GetRequiredService<StorageDbContext>();
+        if (await PendingDeletions.IsDisabledAsync(db, user.UserName!, ct))
         {
             throw new CliException($"{user.UserName} is scheduled for erasure: no token can be issued until the deletion is cancelled.");
+        }
+
+        // Likewise a disabled account's: its grants are set aside until an admin enables it.
+        if (await AccountStates.IsDisabledAsync(db, user.UserName!, ct))
+        {
+            throw new CliException($"{user.UserName} is disabled: no token can be issued until an admin enables the account.");
         }
 
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Persistence;
 
@@ -12,7 +13,9 @@ namespace UnhostedStore.Accounts.Security;
 /// (<see cref="RecentLogin"/>), the enrolment mark when the server requires a second factor
 /// (<see cref="LoginPolicy"/>), a fresh antiforgery cookie, and persistent passkey and
 /// recovery-code logins. Every way in (password, password and code, passkey, recovery code,
-/// sign-up, re-authentication) ends in <see cref="SignInWithClaimsAsync(UserAccount, AuthenticationProperties, IEnumerable{Claim})"/>.
+/// sign-up, re-authentication) ends in <see cref="SignInWithClaimsAsync(UserAccount, AuthenticationProperties, IEnumerable{Claim})"/>,
+/// which also records the time of the login (<see cref="UserAccount.LastLoginUtc"/>). An account
+/// an admin disabled (<see cref="UserAccount.DisabledUtc"/>) logs in no way at all.
 /// </summary>
 public sealed class AccountSignIn(
     UserManager<UserAccount> userManager,
@@ -24,7 +27,8 @@ public sealed class AccountSignIn(
     IUserConfirmation<UserAccount> confirmation,
     TimeProvider clock,
     LoginPolicy policy,
-    IOptions<AntiforgeryOptions> antiforgery)
+    IOptions<AntiforgeryOptions> antiforgery,
+    StorageDbContext db)
     : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public const string PasswordMethod = "pwd";
@@ -56,10 +60,47 @@ public sealed class AccountSignIn(
         await base.SignInWithClaimsAsync(user, authenticationProperties, claims);
         if (!renewal)
         {
+            await RecordLoginAsync(user);
+
             // ASVS V3.2.1: a login starts a new session. The cookie above is new; the antiforgery
             // cookie token is too, at the next page (it redirects).
             Context.Response.Cookies.Delete(antiforgery.Value.Cookie.Name!, new CookieOptions { Path = antiforgery.Value.Cookie.Path ?? "/" });
         }
+    }
+
+    /// <summary>A disabled account is never signed in: every way in (passkey, recovery code,
+    /// second factor) asks this first.</summary>
+    public override async Task<bool> CanSignInAsync(UserAccount user) =>
+        user.DisabledUtc is null && await base.CanSignInAsync(user);
+
+    /// <summary>
+    /// The password is checked before anything tells that the account is disabled, and a wrong
+    /// one counts toward the lockout as always: only someone who knows the password learns it
+    /// (<see cref="SignInResult.NotAllowed"/>), everyone else gets the usual failure.
+    /// </summary>
+    public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
+    {
+        if (user.DisabledUtc is null)
+        {
+            return await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
+        }
+
+        if (await UserManager.IsLockedOutAsync(user))
+        {
+            return SignInResult.LockedOut;
+        }
+
+        if (await UserManager.CheckPasswordAsync(user, password))
+        {
+            return SignInResult.NotAllowed;
+        }
+
+        if (lockoutOnFailure)
+        {
+            await UserManager.AccessFailedAsync(user);
+        }
+
+        return SignInResult.Failed;
     }
 
     /// <summary>Renews the cookie after a change of the account (the security stamp changed, or
@@ -75,6 +116,16 @@ public sealed class AccountSignIn(
         {
             _carriedAuthTime = null;
         }
+    }
+
+    /// <summary>One statement of its own, not a save of the whole account: it neither changes the
+    /// concurrency stamp nor fails on it, so a login never collides with another change.</summary>
+    private async Task RecordLoginAsync(UserAccount user)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        user.LastLoginUtc = now;
+        await db.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastLoginUtc, now), Context.RequestAborted);
     }
 
     /// <summary>After the right password at <c>/account/reauth</c> (or a passkey): the same

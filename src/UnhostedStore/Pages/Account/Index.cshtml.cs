@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
@@ -15,7 +14,7 @@ namespace UnhostedStore.Pages.Account;
 
 /// <summary>
 /// The user's own page: storage address, connected apps (grants) with revocation, storage
-/// usage per module, and for admins the invite button.
+/// usage per module, and for admins the way to the admin pages and the invite button.
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
@@ -25,7 +24,7 @@ public sealed class IndexModel(
     StorageDbContext db,
     Invites invites,
     PublicUrls urls,
-    IOptions<AccountOptions> accounts,
+    SignupSettings signup,
     Quotas quotas) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
@@ -54,7 +53,8 @@ public sealed class IndexModel(
 
     public bool IsAdmin { get; private set; }
 
-    public SignupPolicy Signup => accounts.Value.Signup;
+    /// <summary>The sign-up policy in force, for admins (the invite button needs invitations).</summary>
+    public SignupPolicy Signup { get; private set; }
 
     public string? InviteLink { get; private set; }
 
@@ -111,6 +111,11 @@ public sealed class IndexModel(
 
         UserName = account.UserName!;
         IsAdmin = account.IsAdmin;
+        if (IsAdmin)
+        {
+            Signup = await signup.GetAsync(ct);
+        }
+
         Address = UserName + "@" + new Uri(urls.AccountOrigin(Request)).Authority;
 
         var list = await grants.ListAsync(UserName, ct);
