@@ -15,12 +15,12 @@ public sealed record SignInMethods(bool HasPassword, bool AuthenticatorOn, int P
 /// </summary>
 public static class TwoFactorReset
 {
-    public static async Task<SignInMethods> DescribeAsync(UserManager<UserAccount> users, UserAccount user, TimeProvider clock) => new(
+    public static async Task<SignInMethods> DescribeAsync(UserManager<UserAccount> users, UserAccount user) => new(
         await users.HasPasswordAsync(user),
         await users.GetTwoFactorEnabledAsync(user),
         (await users.GetPasskeysAsync(user)).Count,
         await users.CountRecoveryCodesAsync(user),
-        await users.GetLockoutEndDateAsync(user) is { } end && end > clock.GetUtcNow() ? end : null);
+        await users.IsLockedOutAsync(user) ? await users.GetLockoutEndDateAsync(user) : null);
 
     public static async Task<IdentityResult> ResetAsync(UserManager<UserAccount> users, UserAccount user, bool removePasskeys)
     {

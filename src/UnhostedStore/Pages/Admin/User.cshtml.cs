@@ -20,8 +20,7 @@ public sealed class UserModel(
     AccountDirectory directory,
     Quotas quotas,
     Grants grants,
-    GrantUsageTracker usage,
-    TimeProvider clock) : PageModel
+    GrantUsageTracker usage) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, string Scopes, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
 
@@ -95,7 +94,7 @@ public sealed class UserModel(
         }
 
         Account = account;
-        Methods = await TwoFactorReset.DescribeAsync(users, user, clock);
+        Methods = await TwoFactorReset.DescribeAsync(users, user);
         Deletion = await PendingDeletions.FindAsync(db, Name, ct);
         DisabledUtc = user.DisabledUtc;
         Usage = await quotas.UsageAsync(db, Name, ct);

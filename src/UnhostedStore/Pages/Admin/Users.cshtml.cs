@@ -13,12 +13,11 @@ public sealed class UsersModel(AccountDirectory directory) : PageModel
     [BindProperty(SupportsGet = true, Name = "q")]
     public string? Search { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
-    public int PageNumber { get; set; } = 1;
-
     public AccountPage Accounts { get; private set; } = new([], 0, 1, PageSize);
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <summary><c>page</c> from the query string only: as a bound property it would meet the
+    /// route value of the same name that Razor Pages keeps (the page's own path).</summary>
+    public async Task OnGetAsync([FromQuery] int? page, CancellationToken ct)
     {
         Search = Search?.Trim();
         if (Search?.Length > AccountDirectory.MaxSearchLength)
@@ -26,7 +25,7 @@ public sealed class UsersModel(AccountDirectory directory) : PageModel
             Search = Search[..AccountDirectory.MaxSearchLength];
         }
 
-        Accounts = await directory.ListAsync(Search, PageNumber, PageSize, ct);
+        Accounts = await directory.ListAsync(Search, page ?? 1, PageSize, ct);
     }
 
     /// <summary>This list at another page, with the same search.</summary>
