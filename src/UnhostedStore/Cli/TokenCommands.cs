@@ -88,22 +88,14 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var origin = ParseOrigin(originText ?? OperatorTokens.DefaultOrigin);
         var days = 0;
         if (expires is not null
-            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > 36500))
+            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > OperatorTokens.MaxDays))
         {
             throw new CliException($"--expires is a number of days (0 = until revoked), not '{expires}'.");
         }
 
-        // A leaving account's grants are suspended; a new one would let an app in again.
-        var db = services.GetRequiredService<StorageDbContext>();
-        if (await PendingDeletions.IsDisabledAsync(db, user.UserName!, ct))
+        if (await OperatorTokens.RefusalAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct) is { } refusal)
         {
-            throw new CliException($"{user.UserName} is scheduled for erasure: no token can be issued until the deletion is cancelled.");
-        }
-
-        // Likewise a disabled account's: its grants are set aside until an admin enables it.
-        if (await AccountStates.IsDisabledAsync(db, user.UserName!, ct))
-        {
-            throw new CliException($"{user.UserName} is disabled: no token can be issued until an admin enables the account.");
+            throw new CliException(refusal);
         }
 
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);

@@ -14,7 +14,7 @@ namespace UnhostedStore.IntegrationTests.Admin;
 /// (tokens refused at the next request, login and sessions too, and everything back after),
 /// admin rights, quota, apps, two-step verification, deletion; and the list with its search.
 /// </summary>
-public abstract class AdminUserTests(SecurityServerFixture server)
+public abstract partial class AdminUserTests(SecurityServerFixture server)
 {
     [Fact]
     public async Task Disabling_refuses_the_users_app_token_at_the_next_request_and_their_login_and_session_and_enabling_brings_all_back()
@@ -166,72 +166,6 @@ public abstract class AdminUserTests(SecurityServerFixture server)
         await ConfirmedAsync(admin, user, "demote");
         Assert.False((await AccountAsync(server, user)).IsAdmin);
         Assert.Equal(HttpStatusCode.Forbidden, (await userBrowser.GetAsync("/admin")).StatusCode);
-    }
-
-    [Fact]
-    public async Task A_quota_set_on_the_users_page_holds_at_the_next_write_and_default_undoes_it()
-    {
-        var (_, admin) = await LoggedInAdminAsync(server);
-        using var _ = admin;
-        var user = ServerFixture.NewUser();
-        var token = await server.Tokens.IssueAsync(user, "notes:rw");
-
-        var page = await admin.GetPageAsync(UserPath(user));
-        using (var bad = await admin.SubmitAsync(page, "id=\"quota\"", ("choice", "own"), ("size", "lots")))
-        {
-            Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
-            Assert.Contains("That is not a size", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
-
-        using (var set = await admin.SubmitAsync(page, "id=\"quota\"", ("choice", "own"), ("size", "1K")))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, set.StatusCode);
-        }
-
-        Assert.Contains("data-quota=\"1024\"", await admin.GetPageAsync(UserPath(user)), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.InsufficientStorage, await AccountTestHelpers.PutAsync(server, user, token, "/notes/big", 2048));
-
-        using (var back = await admin.SubmitAsync(await admin.GetPageAsync(UserPath(user)), "id=\"quota\"", ("choice", "default")))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, back.StatusCode);
-        }
-
-        Assert.Equal(HttpStatusCode.Created, await AccountTestHelpers.PutAsync(server, user, token, "/notes/big", 2048));
-    }
-
-    [Fact]
-    public async Task The_users_connected_apps_are_listed_and_revoking_one_refuses_its_token_at_the_next_request()
-    {
-        var (_, admin) = await LoggedInAdminAsync(server);
-        using var _ = admin;
-        var user = ServerFixture.NewUser();
-        var first = await Browser.IssueAsync(server, user, "https://first.example", 30, "notes:rw");
-        var second = await Browser.IssueAsync(server, user, "https://second.example", 0, "contacts:r");
-        Assert.Equal(HttpStatusCode.OK, await ReadAsync(server, user, first.AccessToken));
-
-        var page = await admin.GetPageAsync(UserPath(user));
-        var row = Html.Element(page, $"data-grant=\"{first.AuthorizationId}\"", "</tr>")!;
-        Assert.Contains("https://first.example", row, StringComparison.Ordinal);
-        Assert.Contains("notes (read and write)", row, StringComparison.Ordinal);
-        Assert.Contains("contacts (read only)", Html.Element(page, $"data-grant=\"{second.AuthorizationId}\"", "</tr>")!, StringComparison.Ordinal);
-
-        using (var revoke = await admin.SubmitAsync(page, $"value=\"{first.AuthorizationId}\""))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, revoke.StatusCode);
-        }
-
-        Assert.Equal(HttpStatusCode.Unauthorized, await ReadAsync(server, user, first.AccessToken));
-        page = await admin.GetPageAsync(UserPath(user));
-        Assert.DoesNotContain(first.AuthorizationId, page, StringComparison.Ordinal);
-        Assert.Contains(second.AuthorizationId, page, StringComparison.Ordinal);
-
-        using (var all = await admin.SubmitAsync(page, "id=\"revoke-all\""))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, all.StatusCode);
-        }
-
-        await using var scope = server.CreateScope();
-        Assert.Empty(await scope.ServiceProvider.GetRequiredService<Grants>().ListAsync(user, CancellationToken.None));
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class UserChangeModel(
     TimeProvider clock,
     IOptions<AccountOptions> options) : PageModel
 {
-    public static readonly string[] Changes = ["disable", "enable", "promote", "demote", "delete", "cancel-deletion", "reset-2fa", "password"];
+    public static readonly string[] Changes = ["disable", "enable", "promote", "demote", "delete", "cancel-deletion", "reset-2fa", "password", "token"];
 
     [BindProperty(SupportsGet = true)]
     public string Name { get; set; } = string.Empty;
@@ -61,6 +61,22 @@ public sealed class UserChangeModel(
     [StringLength(1024)]
     [Display(Name = "New password again")]
     public string? ConfirmPassword { get; set; }
+
+    [BindProperty]
+    [StringLength(1024)]
+    [Display(Name = "Access")]
+    public string? Scope { get; set; }
+
+    [BindProperty]
+    [StringLength(2048)]
+    [Display(Name = "App origin")]
+    public string? Origin { get; set; } = OperatorTokens.DefaultOrigin;
+
+    [BindProperty]
+    public int Days { get; set; } = 30;
+
+    /// <summary>A token just issued: shown on this answer only.</summary>
+    public string? IssuedToken { get; private set; }
 
     public AccountListing Account { get; private set; } = null!;
 
@@ -154,6 +170,39 @@ public sealed class UserChangeModel(
         return result.Succeeded
             ? Back($"The password of {Name} is changed. Pass it on to them safely; they can change it on their account page.")
             : Refuse(AccountCommands.Describe(result));
+    }
+
+    /// <summary>A token for a script or an app without OAuth, as the CLI's <c>tokens issue</c>.</summary>
+    public async Task<IActionResult> OnPostTokenAsync([FromServices] OperatorTokens tokens, CancellationToken ct)
+    {
+        if (!await LoadAsync(ct) || Change != "token")
+        {
+            return NotFound();
+        }
+
+        if (!ScopeSet.TryParse(Scope?.Trim() ?? string.Empty, out var scopes))
+        {
+            return Refuse("Write the access as module:r or module:rw, several separated by spaces (* for every module), for example “notes:rw contacts:r”.");
+        }
+
+        if (!ClientOrigin.TryParse(string.IsNullOrWhiteSpace(Origin) ? OperatorTokens.DefaultOrigin : Origin.Trim(), out var origin, out var error))
+        {
+            return Refuse($"That is not an app origin: {error}.");
+        }
+
+        if (!Grants.LifetimeChoices.Contains(Days))
+        {
+            return Refuse("Choose how long the token works.");
+        }
+
+        if (await OperatorTokens.RefusalAsync(db, Name, ct) is { } refusal)
+        {
+            return Refuse(refusal);
+        }
+
+        IssuedToken = (await tokens.IssueAsync(Name, scopes, origin!, Days, ct)).AccessToken;
+        Response.Headers.CacheControl = "no-store";
+        return Page();
     }
 
     private async Task<IActionResult> DeleteAsync(CancellationToken ct)
