@@ -13,7 +13,8 @@ public static class AccountServices
 {
     /// <summary>
     /// Accounts: <c>Accounts:*</c> and the quota settings, ASP.NET Core Identity with its cookie,
-    /// passkeys and two-factor login, invites, and the first-run setup link.
+    /// passkeys and two-factor login, invites, password-reset links, the settings an admin changes
+    /// at run time, and the first-run setup link.
     /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
@@ -21,6 +22,10 @@ public static class AccountServices
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section).ValidateWithFluent<QuotaOptions, QuotaOptionsValidator>();
         services.AddSingleton<Quotas>();
         services.AddScoped<Invites>();
+        services.AddScoped<SettingsStore>();
+        services.AddScoped<SignupSettings>();
+        services.AddScoped<AdminRights>();
+        services.AddScoped<AccountDirectory>();
         services.AddSingleton<SetupLinks>();
         services.AddHostedService<FirstRunHostedService>();
         services.AddAuditLog();
@@ -47,12 +52,16 @@ public static class AccountServices
 
                 // Authenticator app codes that work once (OneTimeAuthenticatorTokenProvider).
                 o.Tokens.AuthenticatorTokenProvider = OneTimeAuthenticatorTokenProvider.ProviderName;
+
+                // Password-reset links an admin hands on, on the server's clock (PasswordResetLinks).
+                o.Tokens.PasswordResetTokenProvider = PasswordResetLinks.ProviderName;
             })
             .AddEntityFrameworkStores<StorageDbContext>()
             .AddUserStore<AccountUserStore>()
             .AddSignInManager<AccountSignIn>()
             .AddDefaultTokenProviders()
-            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName);
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName)
+            .AddTokenProvider<PasswordResetLinks>(PasswordResetLinks.ProviderName);
         services.AddScoped<LoginPolicy>();
         services.Configure<MvcOptions>(o => o.Filters.Add(new TwoFactorEnrolmentGate()));
 

@@ -90,6 +90,7 @@ public static class OAuthServices
         services.AddScoped<OperatorTokens>();
         services.AddScoped<AppPasswords>();
         services.AddSingleton<FluentValidation.IValidator<AppPasswordRequest>, AppPasswordRequestValidator>();
+        services.AddScoped<AccountDisabling>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
@@ -11,6 +12,7 @@ internal sealed class SettingsCommands(IServiceProvider services, CliConsole con
     public static Command Create(CliConsole console) => new("settings", "Server-wide settings kept in the database (all instances follow them).")
     {
         RequireTwoFactorCommand(console),
+        SignupCommand(console),
     };
 
     private static Command RequireTwoFactorCommand(CliConsole console)
@@ -25,6 +27,32 @@ internal sealed class SettingsCommands(IServiceProvider services, CliConsole con
             services => new SettingsCommands(services, console).RequireTwoFactorAsync(parse.GetRequiredValue(value) == "on", ct),
             ct));
         return command;
+    }
+
+    private static Command SignupCommand(CliConsole console)
+    {
+        var value = new Argument<string>("closed|invite|open")
+        {
+            Description = "closed: only admins create accounts; invite: people with an invite link (users invite); open: anyone.",
+        };
+        value.AcceptOnlyFromAmong("closed", "invite", "open");
+        var command = new Command("signup", "Who may create an account: nobody but admins, people with an invite link, or anyone.") { value };
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            services => new SettingsCommands(services, console).SignupAsync(parse.GetRequiredValue(value), ct),
+            ct));
+        return command;
+    }
+
+    private async Task<int> SignupAsync(string text, CancellationToken ct)
+    {
+        if (!SignupSettings.TryParse(text, out var policy))
+        {
+            throw new CliException($"'{text}' is not a sign-up policy: closed, invite or open.");
+        }
+
+        await services.GetRequiredService<SignupSettings>().SetAsync(policy, ct);
+        await console.Out.WriteLineAsync("Sign-up is now " + SignupSettings.Describe(policy) + ".");
+        return 0;
     }
 
     private async Task<int> RequireTwoFactorAsync(bool required, CancellationToken ct)

@@ -88,15 +88,14 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var origin = ParseOrigin(originText ?? OperatorTokens.DefaultOrigin);
         var days = 0;
         if (expires is not null
-            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > 36500))
+            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > OperatorTokens.MaxDays))
         {
             throw new CliException($"--expires is a number of days (0 = until revoked), not '{expires}'.");
         }
 
-        // A leaving account's grants are suspended; a new one would let an app in again.
-        if (await PendingDeletions.IsDisabledAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct))
+        if (await OperatorTokens.RefusalAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct) is { } refusal)
         {
-            throw new CliException($"{user.UserName} is scheduled for erasure: no token can be issued until the deletion is cancelled.");
+            throw new CliException(refusal);
         }
 
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);

@@ -10,6 +10,7 @@ using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
+using UnhostedStore.Pages.Admin;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;
@@ -71,6 +72,7 @@ public static class AppHost
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
         services.AddRazorPages();
+        services.AddAdminPages();
     }
 
     public static void ConfigurePipeline(WebApplication app)

@@ -31,6 +31,9 @@ public sealed class LoginModel(
     private const string ByPassword = "|pwd";
     private const string ByPasskey = "|passkey";
 
+    /// <summary>Only after the right password or passkey (AccountSignIn): nobody else learns it.</summary>
+    private const string Disabled = "This account is disabled. Ask the administrator of this server to enable it again.";
+
     [BindProperty]
     [Required]
     [StringLength(64)]
@@ -135,7 +138,7 @@ public sealed class LoginModel(
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
             ? "Too many failed attempts. This account is locked for a while; try again later."
-            : "That passkey was not accepted. Try again, or log in with your password.");
+            : result.IsNotAllowed ? Disabled : "That passkey was not accepted. Try again, or log in with your password.");
         return Page();
     }
 
@@ -173,6 +176,13 @@ public sealed class LoginModel(
         catch (System.Security.Cryptography.CryptographicException)
         {
             ModelState.AddModelError(string.Empty, "That page was open too long. Log in again to cancel the deletion.");
+            return Page();
+        }
+
+        // A disabled account stays as the admin left it, deletion and all.
+        if (await AccountStates.IsDisabledAsync(db, name, HttpContext.RequestAborted))
+        {
+            ModelState.AddModelError(string.Empty, Disabled);
             return Page();
         }
 
@@ -214,7 +224,7 @@ public sealed class LoginModel(
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
             ? "Too many failed attempts. This account is locked for a while; try again later."
-            : "The user name or password is not right.");
+            : result.IsNotAllowed ? Disabled : "The user name or password is not right.");
         return Page();
     }
 

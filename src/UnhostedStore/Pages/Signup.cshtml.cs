@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
@@ -10,15 +9,16 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Pages;
 
 /// <summary>
-/// Self sign-up, as <c>Accounts:Signup</c> allows: <c>Closed</c> (404), <c>Invite</c> (needs a
-/// valid, unused invite link) or <c>Open</c>.
+/// Self sign-up, as the sign-up policy allows (<see cref="SignupSettings"/>: set by an admin, kept
+/// in the database; <c>Accounts:Signup</c> until then): <c>Closed</c> (404), <c>Invite</c> (needs a
+/// valid, unused invite link) or <c>Open</c>. Read at every request, so a change holds at once.
 /// </summary>
 public sealed class SignupModel(
     UserManager<UserAccount> users,
     SignInManager<UserAccount> signIn,
     Invites invites,
     TimeProvider clock,
-    IOptions<AccountOptions> accounts,
+    SignupSettings signup,
     AuditTrail audit) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "invite")]
@@ -35,14 +35,17 @@ public sealed class SignupModel(
     [StringLength(1024)]
     public string Password { get; set; } = string.Empty;
 
-    public bool NeedsInvite => accounts.Value.Signup == SignupPolicy.Invite;
+    public SignupPolicy Policy { get; private set; }
+
+    public bool NeedsInvite => Policy == SignupPolicy.Invite;
 
     /// <summary>Set when the invite link is missing, expired or used up.</summary>
     public bool InviteInvalid { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (accounts.Value.Signup == SignupPolicy.Closed)
+        Policy = await signup.GetAsync(ct);
+        if (Policy == SignupPolicy.Closed)
         {
             return NotFound();
         }
@@ -52,7 +55,8 @@ public sealed class SignupModel(
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (accounts.Value.Signup == SignupPolicy.Closed)
+        Policy = await signup.GetAsync(ct);
+        if (Policy == SignupPolicy.Closed)
         {
             return NotFound();
         }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
@@ -16,6 +17,8 @@ namespace UnhostedStore.Accounts.Security;
 /// sign-up, re-authentication) ends in <see cref="SignInWithClaimsAsync(UserAccount, AuthenticationProperties, IEnumerable{Claim})"/>.
 /// Every login and every refused password, code or passkey is recorded in the audit log here
 /// (<see cref="AuditTrail"/>), whichever page asked, never with what was typed.
+/// The sign-in also records the time of the login (<see cref="UserAccount.LastLoginUtc"/>). An account
+/// an admin disabled (<see cref="UserAccount.DisabledUtc"/>) logs in no way at all.
 /// </summary>
 public sealed class AccountSignIn(
     UserManager<UserAccount> userManager,
@@ -28,7 +31,8 @@ public sealed class AccountSignIn(
     TimeProvider clock,
     LoginPolicy policy,
     IOptions<AntiforgeryOptions> antiforgery,
-    AuditTrail audit)
+    AuditTrail audit,
+    StorageDbContext db)
     : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public const string PasswordMethod = "pwd";
@@ -60,10 +64,47 @@ public sealed class AccountSignIn(
         await base.SignInWithClaimsAsync(user, authenticationProperties, claims);
         if (!renewal)
         {
+            await RecordLoginAsync(user);
+
             // ASVS V3.2.1: a login starts a new session. The cookie above is new; the antiforgery
             // cookie token is too, at the next page (it redirects).
             Context.Response.Cookies.Delete(antiforgery.Value.Cookie.Name!, new CookieOptions { Path = antiforgery.Value.Cookie.Path ?? "/" });
         }
+    }
+
+    /// <summary>A disabled account is never signed in: every way in (passkey, recovery code,
+    /// second factor) asks this first.</summary>
+    public override async Task<bool> CanSignInAsync(UserAccount user) =>
+        user.DisabledUtc is null && await base.CanSignInAsync(user);
+
+    /// <summary>
+    /// The password is checked before anything tells that the account is disabled, and a wrong
+    /// one counts toward the lockout as always: only someone who knows the password learns it
+    /// (<see cref="SignInResult.NotAllowed"/>), everyone else gets the usual failure.
+    /// </summary>
+    private async Task<SignInResult> CheckUnlessDisabledAsync(UserAccount user, string password, bool lockoutOnFailure)
+    {
+        if (user.DisabledUtc is null)
+        {
+            return await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
+        }
+
+        if (await UserManager.IsLockedOutAsync(user))
+        {
+            return SignInResult.LockedOut;
+        }
+
+        if (await UserManager.CheckPasswordAsync(user, password))
+        {
+            return SignInResult.NotAllowed;
+        }
+
+        if (lockoutOnFailure)
+        {
+            await UserManager.AccessFailedAsync(user);
+        }
+
+        return SignInResult.Failed;
     }
 
     /// <summary>Renews the cookie after a change of the account (the security stamp changed, or
@@ -79,6 +120,16 @@ public sealed class AccountSignIn(
         {
             _carriedAuthTime = null;
         }
+    }
+
+    /// <summary>One statement of its own, not a save of the whole account: it neither changes the
+    /// concurrency stamp nor fails on it, so a login never collides with another change.</summary>
+    private async Task RecordLoginAsync(UserAccount user)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        user.LastLoginUtc = now;
+        await db.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastLoginUtc, now), Context.RequestAborted);
     }
 
     /// <summary>After the right password at <c>/account/reauth</c> (or a passkey): the same
@@ -219,7 +270,7 @@ public sealed class AccountSignIn(
     /// are recorded; a right password is recorded once the login is complete.</summary>
     public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
     {
-        var result = await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
+        var result = await CheckUnlessDisabledAsync(user, password, lockoutOnFailure);
         if (!result.Succeeded)
         {
             await RecordRefusedAsync(user, result, PasswordWord);

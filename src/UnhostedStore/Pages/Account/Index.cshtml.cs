@@ -17,7 +17,7 @@ namespace UnhostedStore.Pages.Account;
 /// <summary>
 /// The user's own page: storage address, apps that open with it (draft-26 §11), connected apps
 /// and app passwords (grants) with revocation, storage usage against the quota and per module,
-/// and for admins the invite button.
+/// and for admins the way to the admin pages and the invite button.
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
@@ -28,6 +28,7 @@ public sealed class IndexModel(
     Invites invites,
     PublicUrls urls,
     IOptions<AccountOptions> accounts,
+    SignupSettings signup,
     Quotas quotas,
     AuditTrail audit) : PageModel
 {
@@ -66,7 +67,8 @@ public sealed class IndexModel(
 
     public bool IsAdmin { get; private set; }
 
-    public SignupPolicy Signup => accounts.Value.Signup;
+    /// <summary>The sign-up policy in force, for admins (the invite button needs invitations).</summary>
+    public SignupPolicy Signup { get; private set; }
 
     public string? InviteLink { get; private set; }
 
@@ -132,6 +134,11 @@ public sealed class IndexModel(
 
         UserName = account.UserName!;
         IsAdmin = account.IsAdmin;
+        if (IsAdmin)
+        {
+            Signup = await signup.GetAsync(ct);
+        }
+
         Address = UserName + "@" + new Uri(urls.AccountOrigin(Request)).Authority;
 
         var list = await grants.ListAsync(UserName, ct);
