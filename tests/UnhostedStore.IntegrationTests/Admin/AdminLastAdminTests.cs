@@ -58,6 +58,26 @@ public abstract class AdminLastAdminTests(SecurityServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task Two_admins_demoting_each_other_at_the_same_moment_leave_one_admin()
+    {
+        var a = ServerFixture.NewUser();
+        var b = ServerFixture.NewUser();
+        await Browser.CreateAccountAsync(server, a, Password, isAdmin: true);
+        await Browser.CreateAccountAsync(server, b, Password, isAdmin: true);
+        await DemoteAllOthersAsync(a, b);
+
+        var results = await Task.WhenAll(new[] { a, b }.Select(async name =>
+        {
+            await using var scope = server.CreateScope();
+            return await scope.ServiceProvider.GetRequiredService<AdminRights>().SetAdminAsync(name, false, CancellationToken.None);
+        }));
+
+        Assert.Single(results, r => r == AdminChange.Done);
+        Assert.Single(results, r => r == AdminChange.LastAdmin);
+        Assert.NotEqual((await AccountAsync(server, a)).IsAdmin, (await AccountAsync(server, b)).IsAdmin);
+    }
+
     /// <summary>Leaves <paramref name="keep"/> as the only admins of this server.</summary>
     private async Task DemoteAllOthersAsync(params string[] keep)
     {
