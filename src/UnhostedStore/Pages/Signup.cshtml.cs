@@ -33,6 +33,8 @@ public sealed class SignupModel(
     [StringLength(1024)]
     public string Password { get; set; } = string.Empty;
 
+    public const string NameNotAvailable = "That user name cannot be used. Choose another one.";
+
     public bool NeedsInvite => accounts.Value.Signup == SignupPolicy.Invite;
 
     /// <summary>Set when the invite link is missing, expired or used up.</summary>
@@ -80,9 +82,11 @@ public sealed class SignupModel(
                 await invites.ReleaseAsync(Invite!, name, CancellationToken.None);
             }
 
+            // A taken name gets words that do not say "taken": user names are public addresses
+            // (user@host), so this tells little, but no more than needed to choose another.
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? "That user name is taken." : error.Description);
+                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? NameNotAvailable : error.Description);
             }
 
             return Page();

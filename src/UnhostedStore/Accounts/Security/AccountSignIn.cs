@@ -24,7 +24,8 @@ public sealed class AccountSignIn(
     IUserConfirmation<UserAccount> confirmation,
     TimeProvider clock,
     LoginPolicy policy,
-    IOptions<AntiforgeryOptions> antiforgery)
+    IOptions<AntiforgeryOptions> antiforgery,
+    LoginLockout lockout)
     : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public const string PasswordMethod = "pwd";
@@ -36,8 +37,89 @@ public sealed class AccountSignIn(
     /// chain is a few kilobytes).</summary>
     private const int MaxCredentialJson = 64 * 1024;
 
+    /// <summary>A hash of a random password, made by the server's own hasher (same algorithm and
+    /// work factor as every account's), checked when a login names no account with a password.</summary>
+    private static string? _decoyHash;
+
     /// <summary>Set while a session is renewed (not a new login): its auth_time stays.</summary>
     private string? _carriedAuthTime;
+
+    private System.Net.IPAddress ClientIp => Context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+
+    /// <summary>How long this client must wait before trying <paramref name="name"/> again
+    /// (<see cref="LoginLockout"/>), or null.</summary>
+    public TimeSpan? LockedFor(string name) => lockout.RetryAfter(ClientIp, UserManager.NormalizeName(name));
+
+    /// <summary>Counts a wrong password or recovery code for <paramref name="name"/> from this client.</summary>
+    public void RecordFailure(string name) => lockout.RecordFailure(ClientIp, UserManager.NormalizeName(name));
+
+    /// <summary>
+    /// The password step of a login. ASVS V2.2.1: the lockout is per client IP and name, never
+    /// Identity's per-account one, so wrong passwords from one network never lock out another.
+    /// No enumeration of accounts: an unknown name, and an account without a password,
+    /// cost one password hash as a real check does, and both count toward the lockout as a wrong
+    /// password would; only the right password says anything about the account (for instance
+    /// that it is locked by wrong second-factor codes).
+    /// </summary>
+    public async Task<PasswordCheck> CheckLoginPasswordAsync(string name, string password)
+    {
+        if (LockedFor(name) is { } wait)
+        {
+            return new PasswordCheck(null, wait);
+        }
+
+        var user = await UserManager.FindByNameAsync(name);
+        var right = false;
+        if (user is not null && await UserManager.HasPasswordAsync(user))
+        {
+            right = await UserManager.CheckPasswordAsync(user, password);
+        }
+        else
+        {
+            var hasher = UserManager.PasswordHasher;
+            _decoyHash ??= hasher.HashPassword(new UserAccount(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+            hasher.VerifyHashedPassword(new UserAccount(), _decoyHash, password);
+        }
+
+        if (!right)
+        {
+            RecordFailure(name);
+            return new PasswordCheck(null, null);
+        }
+
+        lockout.Reset(ClientIp, UserManager.NormalizeName(name));
+        return new PasswordCheck(user, null);
+    }
+
+    /// <summary>After the right password (<see cref="CheckLoginPasswordAsync"/>): an account locked
+    /// by wrong second-factor codes is refused; one with a second factor goes on to it.</summary>
+    public async Task<SignInResult> SignInAfterPasswordAsync(UserAccount user) =>
+        await PreSignInCheck(user) ?? await SignInOrTwoFactorAsync(user, isPersistent: true);
+
+    /// <summary>
+    /// Every other password check (re-authentication, confirmations): the lockout per client IP
+    /// and account as at login, never Identity's per-account lockout, whatever the caller asks.
+    /// </summary>
+    public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
+    {
+        var name = user.UserName ?? string.Empty;
+        if (LockedFor(name) is not null)
+        {
+            return SignInResult.LockedOut;
+        }
+
+        var result = await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
+        if (result.Succeeded)
+        {
+            lockout.Reset(ClientIp, UserManager.NormalizeName(name));
+        }
+        else if (!result.IsLockedOut && !result.IsNotAllowed)
+        {
+            RecordFailure(name);
+        }
+
+        return result;
+    }
 
     public override async Task SignInWithClaimsAsync(UserAccount user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
     {
@@ -148,12 +230,14 @@ public sealed class AccountSignIn(
 
     /// <summary>A password that was checked elsewhere (the cancel-deletion step): on to the
     /// second factor if the account has one, as a password login would be.</summary>
-    public Task<SignInResult> PasswordCheckedSignInAsync(UserAccount user) => SignInOrTwoFactorAsync(user, isPersistent: true);
+    public Task<SignInResult> PasswordCheckedSignInAsync(UserAccount user) => SignInAfterPasswordAsync(user);
 
     /// <summary>
     /// A recovery code instead of the authenticator code (after the password), or, for an account
-    /// without a password, instead of its passkey. Wrong codes count toward the account lockout,
-    /// like wrong authenticator codes (Identity does not count them).
+    /// without a password, instead of its passkey. After the password, wrong codes count toward
+    /// the account's own lockout, like wrong authenticator codes (Identity does not count them):
+    /// only someone who knows the password gets there. A code alone counts per client IP and
+    /// name, as a password does (the page records it, also for names of no account).
     /// </summary>
     public async Task<SignInResult> RecoveryCodeSignInAsync(UserAccount user, string code, bool afterPassword)
     {
@@ -164,6 +248,11 @@ public sealed class AccountSignIn(
 
         if (!(await UserManager.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
         {
+            if (!afterPassword)
+            {
+                return SignInResult.Failed;
+            }
+
             await UserManager.AccessFailedAsync(user);
             return await UserManager.IsLockedOutAsync(user) ? SignInResult.LockedOut : SignInResult.Failed;
         }
@@ -179,3 +268,7 @@ public sealed class AccountSignIn(
     /// the lockout, a locked account is refused, and nothing is signed in.</summary>
     public Task<SignInResult> CheckPasswordAsync(UserAccount user, string password) => CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
 }
+
+/// <summary>The password step's outcome: the account when the password was right; how long to
+/// wait when this client may not try this name now (the password was not checked).</summary>
+public readonly record struct PasswordCheck(UserAccount? User, TimeSpan? LockedFor);
