@@ -59,6 +59,7 @@ public class ConfigurationTableTests
             (typeof(MetricsOptions), MetricsOptions.Section),
             (typeof(ImportOptions), ImportOptions.Section),
             (typeof(UnhostedStore.Previews.PreviewOptions), UnhostedStore.Previews.PreviewOptions.Section),
+            (typeof(UnhostedStore.Accounts.KeyRing.KeyProtectionOptions), UnhostedStore.Accounts.KeyRing.KeyProtectionOptions.Section),
         })
         {
             AddProperties(settings, type, section);

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using UnhostedStore.Accounts.Activity;
@@ -30,16 +29,12 @@ public static class AccountServices
         services.AddHostedService<FirstRunHostedService>();
         services.AddAuditLog();
 
-        // Cookie and antiforgery keys in the database: every instance reads the same key ring.
-        services.AddDataProtection()
-            .SetApplicationName("UnhostedStore")
-            .PersistKeysToDbContext<StorageDbContext>();
-
         services.AddIdentity<UserAccount, IdentityRole>(o =>
             {
                 o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
                 o.User.RequireUniqueEmail = false;
-                o.Password.RequiredLength = 10;
+                o.Password.RequiredLength = AccountErrors.MinPasswordLength;
+                o.Password.RequiredUniqueChars = 1;
                 o.Password.RequireDigit = false;
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
@@ -59,10 +54,12 @@ public static class AccountServices
             .AddEntityFrameworkStores<StorageDbContext>()
             .AddUserStore<AccountUserStore>()
             .AddSignInManager<AccountSignIn>()
+            .AddErrorDescriber<AccountErrors>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName)
             .AddTokenProvider<PasswordResetLinks>(PasswordResetLinks.ProviderName);
         services.AddScoped<LoginPolicy>();
+        services.AddSingleton<LoginLockout>();
         services.Configure<MvcOptions>(o => o.Filters.Add(new TwoFactorEnrolmentGate()));
 
         // Passkeys (WebAuthn Level 3) with Identity's own handler. Discoverable credentials, so
@@ -105,6 +102,16 @@ public static class AccountServices
                 await stampCheck(context);
                 await PendingDeletions.RejectDisabledAsync(context);
             };
+        });
+
+        // ASVS V3.4.1–V3.4.3: the antiforgery cookie is HttpOnly and SameSite=Strict by default but
+        // never Secure; like the login cookie it is Secure whenever the request came over HTTPS
+        // (directly or, through a trusted proxy, X-Forwarded-Proto).
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = KeepLoginClaims);
         return services;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.KeyRing;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.DataFreedom;
@@ -55,6 +56,7 @@ public static class AppHost
         services.AddSingleton(TimeProvider.System);
         services.AddPublicUrls();
         services.AddAccounts();
+        services.AddDataProtectionKeys(configuration, database);
         services.AddTokenCache(database);
         services.AddOAuth(configuration);
         services.AddAbuseLimits();

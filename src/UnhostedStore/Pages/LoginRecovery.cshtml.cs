@@ -63,6 +63,18 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
             return page;
         }
 
+        // A code alone is counted per client IP and the name typed, as a password is; after the
+        // password, wrong codes count toward the account's own lockout instead.
+        var typedName = UserName?.Trim() ?? string.Empty;
+        if (!AfterPassword && signIn.LockedFor(typedName) is { } locked)
+        {
+            Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(locked);
+            ModelState.AddModelError(string.Empty, "Too many failed attempts for this user name from your network. Try again later.");
+            var page = Page();
+            page.StatusCode = StatusCodes.Status429TooManyRequests;
+            return page;
+        }
+
         var user = pending ?? await PasswordlessAccountAsync();
         if (user is null)
         {
@@ -76,6 +88,11 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
             : await signIn.RecoveryCodeSignInAsync(user, Code, afterPassword: AfterPassword);
         if (!result.Succeeded)
         {
+            if (!AfterPassword)
+            {
+                signIn.RecordFailure(typedName);
+            }
+
             limiter.FailedLogins.Record(HttpContext);
             ModelState.AddModelError(string.Empty, result.IsLockedOut ? "Too many wrong codes. This account is locked for a while; try again later." : NotRight);
             return Page();

@@ -22,7 +22,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
 
     [BindProperty]
     [Required]
-    [StringLength(1024, MinimumLength = 10)]
+    [StringLength(1024)]
     public string Password { get; set; } = string.Empty;
 
     public async Task<IActionResult> OnGetAsync() =>

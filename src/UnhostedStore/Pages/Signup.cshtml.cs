@@ -35,6 +35,8 @@ public sealed class SignupModel(
     [StringLength(1024)]
     public string Password { get; set; } = string.Empty;
 
+    public const string NameNotAvailable = "That user name cannot be used. Choose another one.";
+
     public SignupPolicy Policy { get; private set; }
 
     public bool NeedsInvite => Policy == SignupPolicy.Invite;
@@ -86,9 +88,11 @@ public sealed class SignupModel(
                 await invites.ReleaseAsync(Invite!, name, CancellationToken.None);
             }
 
+            // A taken name gets words that do not say "taken": user names are public addresses
+            // (user@host), so this tells little, but no more than needed to choose another.
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? "That user name is taken." : error.Description);
+                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? NameNotAvailable : error.Description);
             }
 
             return Page();

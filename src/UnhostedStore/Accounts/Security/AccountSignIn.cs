@@ -32,7 +32,8 @@ public sealed class AccountSignIn(
     LoginPolicy policy,
     IOptions<AntiforgeryOptions> antiforgery,
     AuditTrail audit,
-    StorageDbContext db)
+    StorageDbContext db,
+    LoginLockout lockout)
     : SignInManager<UserAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public const string PasswordMethod = "pwd";
@@ -44,8 +45,99 @@ public sealed class AccountSignIn(
     /// chain is a few kilobytes).</summary>
     private const int MaxCredentialJson = 64 * 1024;
 
+    /// <summary>A hash of a random password, made by the server's own hasher (same algorithm and
+    /// work factor as every account's), checked when a login names no account with a password.</summary>
+    private static string? _decoyHash;
+
     /// <summary>Set while a session is renewed (not a new login): its auth_time stays.</summary>
     private string? _carriedAuthTime;
+
+    private System.Net.IPAddress ClientIp => Context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+
+    /// <summary>How long this client must wait before trying <paramref name="name"/> again
+    /// (<see cref="LoginLockout"/>), or null.</summary>
+    public TimeSpan? LockedFor(string name) => lockout.RetryAfter(ClientIp, UserManager.NormalizeName(name));
+
+    /// <summary>Counts a wrong password or recovery code for <paramref name="name"/> from this client.</summary>
+    public void RecordFailure(string name) => lockout.RecordFailure(ClientIp, UserManager.NormalizeName(name));
+
+    /// <summary>
+    /// The password step of a login. ASVS V2.2.1: the lockout is per client IP and name, never
+    /// Identity's per-account one, so wrong passwords from one network never lock out another.
+    /// No enumeration of accounts: an unknown name, and an account without a password,
+    /// cost one password hash as a real check does, and both count toward the lockout as a wrong
+    /// password would; only the right password says anything about the account (for instance
+    /// that it is locked by wrong second-factor codes).
+    /// </summary>
+    public async Task<PasswordCheck> CheckLoginPasswordAsync(string name, string password)
+    {
+        if (LockedFor(name) is { } wait)
+        {
+            return new PasswordCheck(null, wait);
+        }
+
+        var user = await UserManager.FindByNameAsync(name);
+        var right = false;
+        if (user is not null && await UserManager.HasPasswordAsync(user))
+        {
+            right = await UserManager.CheckPasswordAsync(user, password);
+        }
+        else
+        {
+            var hasher = UserManager.PasswordHasher;
+            _decoyHash ??= hasher.HashPassword(new UserAccount(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+            hasher.VerifyHashedPassword(new UserAccount(), _decoyHash, password);
+        }
+
+        if (!right)
+        {
+            RecordFailure(name);
+            if (user is null)
+            {
+                await audit.RecordUnknownLoginAsync(AuditActor.Anonymous(Context), name, "Password login.");
+            }
+            else
+            {
+                await RecordRefusedAsync(user, SignInResult.Failed, PasswordWord);
+            }
+
+            return new PasswordCheck(null, null);
+        }
+
+        lockout.Reset(ClientIp, UserManager.NormalizeName(name));
+        return new PasswordCheck(user, null);
+    }
+
+    /// <summary>After the right password (<see cref="CheckLoginPasswordAsync"/>): an account locked
+    /// by wrong second-factor codes is refused; one with a second factor goes on to it.</summary>
+    public async Task<SignInResult> SignInAfterPasswordAsync(UserAccount user) =>
+        await PreSignInCheck(user) ?? await SignInOrTwoFactorAsync(user, isPersistent: true);
+
+    /// <summary>
+    /// Every other password check (re-authentication, confirmations): the lockout per client IP
+    /// and account as at login, never Identity's per-account lockout, whatever the caller asks.
+    /// </summary>
+    public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
+    {
+        var name = user.UserName ?? string.Empty;
+        var result = LockedFor(name) is not null
+            ? SignInResult.LockedOut
+            : await CheckUnlessDisabledAsync(user, password, lockoutOnFailure: false);
+        if (result.Succeeded)
+        {
+            lockout.Reset(ClientIp, UserManager.NormalizeName(name));
+            return result;
+        }
+
+        if (!result.IsLockedOut && !result.IsNotAllowed)
+        {
+            RecordFailure(name);
+        }
+
+        // Every refusal is recorded; a right password is recorded once the login is complete.
+        await RecordRefusedAsync(user, result, PasswordWord);
+        return result;
+    }
 
     public override async Task SignInWithClaimsAsync(UserAccount user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
     {
@@ -214,12 +306,14 @@ public sealed class AccountSignIn(
 
     /// <summary>A password that was checked elsewhere (the cancel-deletion step): on to the
     /// second factor if the account has one, as a password login would be.</summary>
-    public Task<SignInResult> PasswordCheckedSignInAsync(UserAccount user) => SignInOrTwoFactorAsync(user, isPersistent: true);
+    public Task<SignInResult> PasswordCheckedSignInAsync(UserAccount user) => SignInAfterPasswordAsync(user);
 
     /// <summary>
     /// A recovery code instead of the authenticator code (after the password), or, for an account
-    /// without a password, instead of its passkey. Wrong codes count toward the account lockout,
-    /// like wrong authenticator codes (Identity does not count them).
+    /// without a password, instead of its passkey. After the password, wrong codes count toward
+    /// the account's own lockout, like wrong authenticator codes (Identity does not count them):
+    /// only someone who knows the password gets there. A code alone counts per client IP and
+    /// name, as a password does (the page records it, also for names of no account).
     /// </summary>
     public async Task<SignInResult> RecoveryCodeSignInAsync(UserAccount user, string code, bool afterPassword)
     {
@@ -231,6 +325,11 @@ public sealed class AccountSignIn(
 
         if (!(await UserManager.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
         {
+            if (!afterPassword)
+            {
+                return SignInResult.Failed;
+            }
+
             await UserManager.AccessFailedAsync(user);
             var locked = await UserManager.IsLockedOutAsync(user);
             await audit.RecordAsync(AuditKind.LoginTwoFactorFailed, user, AuditActor.Anonymous(Context), locked ? "Wrong recovery code; the account is now locked for a while." : "Wrong recovery code.");
@@ -264,19 +363,6 @@ public sealed class AccountSignIn(
         }
 
         return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
-    }
-
-    /// <summary>Every password check (login, re-authentication, the deletion form): refusals
-    /// are recorded; a right password is recorded once the login is complete.</summary>
-    public override async Task<SignInResult> CheckPasswordSignInAsync(UserAccount user, string password, bool lockoutOnFailure)
-    {
-        var result = await CheckUnlessDisabledAsync(user, password, lockoutOnFailure);
-        if (!result.Succeeded)
-        {
-            await RecordRefusedAsync(user, result, PasswordWord);
-        }
-
-        return result;
     }
 
     /// <summary>After the right password: logged in (recorded), or on to the second step.</summary>
@@ -330,3 +416,7 @@ public sealed class AccountSignIn(
 
     private static string Left(int count) => count == 1 ? "1 code left." : $"{count} codes left.";
 }
+
+/// <summary>The password step's outcome: the account when the password was right; how long to
+/// wait when this client may not try this name now (the password was not checked).</summary>
+public readonly record struct PasswordCheck(UserAccount? User, TimeSpan? LockedFor);
