@@ -73,7 +73,7 @@ public abstract class AuditPagesTests(ActivityServerFixture server)
         {
             var body = await response.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-            Assert.Contains("Administrators only", body, StringComparison.Ordinal);
+            Assert.Contains("Only for administrators", body, StringComparison.Ordinal);
             Assert.DoesNotContain("id=\"audit-events\"", body, StringComparison.Ordinal);
             Assert.DoesNotContain(user + "</td>", body, StringComparison.Ordinal);
         }
