@@ -20,7 +20,7 @@ namespace UnhostedStore.Accounts.Security;
 /// The sign-in also records the time of the login (<see cref="UserAccount.LastLoginUtc"/>). An account
 /// an admin disabled (<see cref="UserAccount.DisabledUtc"/>) logs in no way at all.
 /// </summary>
-public sealed class AccountSignIn(
+public sealed partial class AccountSignIn(
     UserManager<UserAccount> userManager,
     IHttpContextAccessor contextAccessor,
     IUserClaimsPrincipalFactory<UserAccount> claimsFactory,
@@ -351,70 +351,6 @@ public sealed class AccountSignIn(
     /// <summary>Checks a password for re-authentication or a confirmation: wrong ones count toward
     /// the lockout, a locked account is refused, and nothing is signed in.</summary>
     public Task<SignInResult> CheckPasswordAsync(UserAccount user, string password) => CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
-
-    /// <summary>Identity's lookup by name, with the attempt on a name no account has recorded
-    /// (by the name only, and only if it could be one).</summary>
-    public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
-    {
-        if (await UserManager.FindByNameAsync(userName) is not { } user)
-        {
-            await audit.RecordUnknownLoginAsync(AuditActor.Anonymous(Context), userName, "Password login.");
-            return SignInResult.Failed;
-        }
-
-        return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
-    }
-
-    /// <summary>After the right password: logged in (recorded), or on to the second step.</summary>
-    protected override async Task<SignInResult> SignInOrTwoFactorAsync(UserAccount user, bool isPersistent, string? loginProvider = null, bool bypassTwoFactor = false)
-    {
-        var result = await base.SignInOrTwoFactorAsync(user, isPersistent, loginProvider, bypassTwoFactor);
-        if (result.Succeeded)
-        {
-            await audit.RecordAsync(AuditKind.LoginOk, user, AuditActor.Person(Context, user.UserName!), "With the password.");
-        }
-
-        return result;
-    }
-
-    public override async Task<SignInResult> TwoFactorAuthenticatorSignInAsync(string code, bool isPersistent, bool rememberClient)
-    {
-        var user = await GetTwoFactorAuthenticationUserAsync();
-        var result = await base.TwoFactorAuthenticatorSignInAsync(code, isPersistent, rememberClient);
-        if (user is null)
-        {
-            return result;
-        }
-
-        if (result.Succeeded)
-        {
-            await audit.RecordAsync(AuditKind.LoginOk, user, AuditActor.Person(Context, user.UserName!), "With the password and a code from the authenticator app.");
-        }
-        else
-        {
-            await audit.RecordAsync(AuditKind.LoginTwoFactorFailed, user, AuditActor.Anonymous(Context), result.IsLockedOut
-                ? "Wrong authenticator code; the account is locked for a while."
-                : "Wrong authenticator code.");
-        }
-
-        return result;
-    }
-
-    /// <summary>A refused login: <paramref name="what"/> names the way in ("A passkey"); a
-    /// locked account is refused without its password or passkey being looked at.</summary>
-    private Task RecordRefusedAsync(UserAccount user, SignInResult result, string what) =>
-        audit.RecordAsync(AuditKind.LoginFailed, user, AuditActor.Anonymous(Context), result switch
-        {
-            { IsLockedOut: true } => what + " was refused: the account is locked for a while after too many failed attempts.",
-            { IsNotAllowed: true } => what + " was refused: the account may not log in.",
-            _ => what == PasswordWord ? "Wrong password." : what + " that was not accepted.",
-        });
-
-    private const string PasswordWord = "The password";
-
-    private static string? PasskeyName(string? name) => name is null ? null : $"Passkey “{name}”.";
-
-    private static string Left(int count) => count == 1 ? "1 code left." : $"{count} codes left.";
 }
 
 /// <summary>The password step's outcome: the account when the password was right; how long to
