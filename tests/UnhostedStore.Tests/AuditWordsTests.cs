@@ -39,7 +39,7 @@ public class AuditWordsTests
 
     [Theory]
     [InlineData("login", 5)]
-    [InlineData("apps", 2)]
+    [InlineData("apps", 4)]
     [InlineData("login.failed", 1)]
     [InlineData(" 2fa.enabled ", 1)]
     public void A_filter_names_a_category_or_one_kind(string filter, int count) =>
