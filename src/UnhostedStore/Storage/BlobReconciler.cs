@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Blobs;
+using UnhostedStore.Configuration;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage.History;
 
@@ -292,39 +293,22 @@ public sealed partial class BlobReconciler(StorageDbContext db, IBlobStore blobs
 
 /// <summary>Removes blobs no row references and stale temp/spool files, once they are older
 /// than <c>Blobs:OrphanGraceMinutes</c>, every <c>Blobs:SweepIntervalMinutes</c>.</summary>
-public sealed partial class OrphanSweeper(IServiceScopeFactory scopes, IOptions<BlobOptions> options, ILogger<OrphanSweeper> logger) : BackgroundService
+public sealed partial class OrphanSweeper(IServiceScopeFactory scopes, IOptions<BlobOptions> options, ILogger<OrphanSweeper> logger) : PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.SweepIntervalMinutes;
-        if (interval <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.Value.SweepIntervalMinutes);
 
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(interval));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override TimeSpan FirstDelay => Interval;
+
+    protected override async Task RunOnceAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
+    {
+        var reconciler = services.GetRequiredService<BlobReconciler>();
+        var report = await reconciler.RunAsync(repair: true, TimeSpan.FromMinutes(options.Value.OrphanGraceMinutes), checkRows: false, ct);
+        if (report.OrphansRemoved > 0)
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var reconciler = scope.ServiceProvider.GetRequiredService<BlobReconciler>();
-                var report = await reconciler.RunAsync(repair: true, TimeSpan.FromMinutes(options.Value.OrphanGraceMinutes), checkRows: false, stoppingToken);
-                if (report.OrphansRemoved > 0)
-                {
-                    LogSwept(logger, report.OrphansRemoved, report.BlobsSeen);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogSweepFailed(logger, e);
-            }
+            LogSwept(logger, report.OrphansRemoved, report.BlobsSeen);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Orphan sweeper removed {Removed} unreferenced blobs and stale temp files (of {Seen} blobs)")]
     private static partial void LogSwept(ILogger logger, int removed, int seen);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Orphan sweep failed; will retry next interval")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

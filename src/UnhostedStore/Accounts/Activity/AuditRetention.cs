@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Configuration;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts.Activity;
@@ -42,44 +43,20 @@ public sealed class AuditRetention(StorageDbContext db, IOptions<AccountOptions>
     }
 }
 
-/// <summary>Runs <see cref="AuditRetention"/> on every instance every hour (first a minute
-/// after start).</summary>
-public sealed partial class AuditRetentionJob(IServiceScopeFactory scopes, ILogger<AuditRetentionJob> logger) : BackgroundService
+/// <summary>Runs <see cref="AuditRetention"/> on every instance every hour.</summary>
+public sealed partial class AuditRetentionJob(IServiceScopeFactory scopes, ILogger<AuditRetentionJob> logger) : PeriodicJob(scopes, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    protected override TimeSpan Interval => TimeSpan.FromHours(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
-        try
+        var deleted = await services.GetRequiredService<AuditRetention>().RunOnceAsync(ct);
+        if (deleted > 0)
         {
-            await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken);
-            using var timer = new PeriodicTimer(Interval);
-            do
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var deleted = await scope.ServiceProvider.GetRequiredService<AuditRetention>().RunOnceAsync(stoppingToken);
-                    if (deleted > 0)
-                    {
-                        LogDeleted(logger, deleted);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogDeleted(logger, deleted);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit retention removed {Deleted} events past Accounts:AuditRetentionDays")]
     private static partial void LogDeleted(ILogger logger, int deleted);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit retention failed; will retry next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Configuration;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Storage.Changes;
@@ -79,47 +80,20 @@ public sealed class ChangeLogPurge(StorageDbContext db, IOptions<ChangeOptions> 
 }
 
 /// <summary>Runs <see cref="ChangeLogPurge"/> on every instance every
-/// <c>Storage:ChangeLogRetention:PurgeIntervalMinutes</c> (first a minute after start).</summary>
-public sealed partial class ChangeLogPurgeJob(IServiceScopeFactory scopes, IOptions<ChangeOptions> options, ILogger<ChangeLogPurgeJob> logger) : BackgroundService
+/// <c>Storage:ChangeLogRetention:PurgeIntervalMinutes</c>.</summary>
+public sealed partial class ChangeLogPurgeJob(IServiceScopeFactory scopes, IOptions<ChangeOptions> options, ILogger<ChangeLogPurgeJob> logger) : PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.ChangeLogRetention.PurgeIntervalMinutes;
-        if (interval <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.Value.ChangeLogRetention.PurgeIntervalMinutes);
 
-        try
+    protected override async Task RunOnceAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
+    {
+        var removed = await services.GetRequiredService<ChangeLogPurge>().RunOnceAsync(ct);
+        if (removed > 0)
         {
-            await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken);
-            using var timer = new PeriodicTimer(TimeSpan.FromMinutes(interval));
-            do
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var removed = await scope.ServiceProvider.GetRequiredService<ChangeLogPurge>().RunOnceAsync(stoppingToken);
-                    if (removed > 0)
-                    {
-                        LogPurged(logger, removed);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogPurged(logger, removed);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Change log: removed {Removed} entries beyond the retention")]
     private static partial void LogPurged(ILogger logger, int removed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Change log purge failed; will retry next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

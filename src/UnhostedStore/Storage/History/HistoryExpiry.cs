@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Configuration;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Storage.History;
@@ -109,47 +110,20 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
 }
 
 /// <summary>Runs <see cref="HistoryExpiry"/> on every instance every
-/// <c>Storage:HistoryPurgeIntervalMinutes</c> (first a minute after start).</summary>
-public sealed partial class HistoryExpiryJob(IServiceScopeFactory scopes, IOptions<StorageOptions> options, ILogger<HistoryExpiryJob> logger) : BackgroundService
+/// <c>Storage:HistoryPurgeIntervalMinutes</c>.</summary>
+public sealed partial class HistoryExpiryJob(IServiceScopeFactory scopes, IOptions<StorageOptions> options, ILogger<HistoryExpiryJob> logger) : PeriodicJob(scopes, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.HistoryPurgeIntervalMinutes;
-        if (interval <= 0)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.Value.HistoryPurgeIntervalMinutes);
 
-        try
+    protected override async Task RunOnceAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
+    {
+        var report = await services.GetRequiredService<HistoryExpiry>().RunOnceAsync(ct);
+        if (report.Expired + report.OverLimit > 0)
         {
-            await Task.Delay(TimeSpan.FromMinutes(1), stoppingToken);
-            using var timer = new PeriodicTimer(TimeSpan.FromMinutes(interval));
-            do
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var report = await scope.ServiceProvider.GetRequiredService<HistoryExpiry>().RunOnceAsync(stoppingToken);
-                    if (report.Expired + report.OverLimit > 0)
-                    {
-                        LogPurged(logger, report.Expired, report.OverLimit, report.Bytes);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogPurged(logger, report.Expired, report.OverLimit, report.Bytes);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "History job removed {Expired} expired versions and {OverLimit} beyond the per-document limit ({Bytes} bytes)")]
     private static partial void LogPurged(ILogger logger, int expired, int overLimit, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "History job failed; will retry next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }
