@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
+using UnhostedStore.Accounts.KeyRing;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Authorization;
@@ -15,6 +16,10 @@ namespace UnhostedStore.Authorization;
 /// install that kept them in <c>{DataDirectory}/keys/oauth-keys.json</c> has that file's keys
 /// imported instead, so tokens issued before the upgrade stay valid. Loaded once, after the
 /// migrations ran (the migration hosted service, or lazily on first use by the CLI).
+/// <para>ASVS V6.4.1: the keys are secrets at rest. Each value is stored encrypted with the key
+/// file or certificate of <c>DataProtection:*</c> (<see cref="SecretSeal"/>), so a copy of the
+/// database alone reveals none. Values an older version stored in the clear are read as they are
+/// and stored encrypted from then on.</para>
 /// </summary>
 public sealed partial class ServerKeyStore(IServiceProvider services, IOptions<DatabaseOptions> database, ILogger<ServerKeyStore> logger) : IDisposable
 {
@@ -48,8 +53,9 @@ public sealed partial class ServerKeyStore(IServiceProvider services, IOptions<D
                 var candidates = legacy ?? OAuthKeys.Generate();
                 foreach (var (name, value) in candidates)
                 {
+                    var sealedValue = Seal.Seal(name, value);
                     await db.Database.ExecuteSqlAsync($"""
-                        INSERT INTO "ServerKeys" ("Name", "Value") VALUES ({name}, {value})
+                        INSERT INTO "ServerKeys" ("Name", "Value") VALUES ({name}, {sealedValue})
                         ON CONFLICT ("Name") DO NOTHING
                         """, ct);
                 }
@@ -67,7 +73,8 @@ public sealed partial class ServerKeyStore(IServiceProvider services, IOptions<D
                 throw new InvalidOperationException("The ServerKeys table lacks OAuth keys after writing them.");
             }
 
-            _keys = OAuthKeys.FromStored(stored);
+            await SealClearValuesAsync(db, stored, ct);
+            _keys = OAuthKeys.FromStored(stored.ToDictionary(kv => kv.Key, kv => Seal.Open(kv.Key, kv.Value), StringComparer.Ordinal));
             return _keys;
         }
         finally
@@ -119,6 +126,26 @@ public sealed partial class ServerKeyStore(IServiceProvider services, IOptions<D
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private SecretSeal Seal => services.GetRequiredService<SecretSeal>();
+
+    /// <summary>Encrypts the values an older version stored in the clear. Guarded by the old
+    /// value, so instances doing it at once leave one encrypted value each, all equal in clear.</summary>
+    private async Task SealClearValuesAsync(StorageDbContext db, Dictionary<string, string> stored, CancellationToken ct)
+    {
+        if (!Seal.Encrypts)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in stored.Where(kv => SecretSeal.IsClear(kv.Value)).ToList())
+        {
+            var sealedValue = Seal.Seal(name, value);
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE "ServerKeys" SET "Value" = {sealedValue} WHERE "Name" = {name} AND "Value" = {value}
+                """, ct);
+        }
+    }
 
     private static async Task<Dictionary<string, string>> ReadAsync(StorageDbContext db, CancellationToken ct) =>
         await db.ServerKeys.AsNoTracking().ToDictionaryAsync(k => k.Name, k => k.Value, StringComparer.Ordinal, ct);

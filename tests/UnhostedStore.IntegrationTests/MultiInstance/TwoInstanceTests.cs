@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using UnhostedStore.Accounts.KeyRing;
 using UnhostedStore.Authorization;
 using UnhostedStore.IntegrationTests.Accounts;
 using UnhostedStore.IntegrationTests.Faults;
@@ -260,7 +261,12 @@ public sealed class TwoInstanceTests(PostgresS3TwoInstancesFixture server) : ICl
                 }
             }
 
-            Assert.Equal(legacy.OrderBy(k => k.Key, StringComparer.Ordinal), stored.OrderBy(k => k.Key, StringComparer.Ordinal));
+            // Stored encrypted (never the file's clear values), and they open to exactly those.
+            Assert.Equal(legacy.Keys.Order(StringComparer.Ordinal), stored.Keys.Order(StringComparer.Ordinal));
+            Assert.All(stored, kv => Assert.False(SecretSeal.IsClear(kv.Value)));
+            Assert.All(stored, kv => Assert.DoesNotContain(legacy[kv.Key], kv.Value, StringComparison.Ordinal));
+            var seal = SecretSeal.WithKeyFile(KeyFileSecret.Read(Path.Combine(dir, KeyFileSecret.DefaultFileName)));
+            Assert.All(stored, kv => Assert.Equal(legacy[kv.Key], seal.Open(kv.Key, kv.Value)));
         }
         finally
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using UnhostedStore.Accounts.KeyRing;
 using UnhostedStore.IntegrationTests.Infrastructure;
 
 namespace UnhostedStore.IntegrationTests.Security;
@@ -51,6 +52,25 @@ public abstract class DataProtectionKeyTests(KeyFileServerFixture server)
     }
 
     [Fact]
+    public async Task The_OAuth_keys_are_stored_encrypted_and_open_to_the_keys_the_server_signs_with()
+    {
+        await using var scope = server.CreateScope();
+        var stored = await ServerFixture.Db(scope).ServerKeys.ToDictionaryAsync(k => k.Name, k => k.Value);
+        var keys = server.Services.GetRequiredService<UnhostedStore.Authorization.ServerKeyStore>().Keys;
+
+        Assert.Equal(3, stored.Count);
+        Assert.All(stored.Values, v => Assert.StartsWith("kf1:", v, StringComparison.Ordinal));
+        var signing = Convert.ToBase64String(keys.SigningKey.Key);
+        Assert.DoesNotContain(stored.Values, v => v.Contains(signing, StringComparison.Ordinal));
+        var seal = SecretSeal.WithKeyFile(KeyFileSecret.Read(server.KeyFile));
+        var name = UnhostedStore.Authorization.OAuthKeys.SigningName;
+        Assert.Equal(signing, seal.Open(name, stored[name]));
+
+        // Bound to its row: a value moved to another row does not open.
+        Assert.Throws<InvalidOperationException>(() => seal.Open(UnhostedStore.Authorization.OAuthKeys.EncryptionName, stored[name]));
+    }
+
+    [Fact]
     public async Task The_key_file_holds_256_random_bits_and_only_its_owner_may_read_it()
     {
         var text = (await File.ReadAllTextAsync(server.KeyFile)).Trim();
@@ -80,18 +100,17 @@ public abstract class DataProtectionKeyTests(KeyFileServerFixture server)
     }
 
     [Fact]
-    public async Task An_instance_without_that_key_file_cannot_read_the_login_cookie()
+    public async Task An_instance_without_that_key_file_refuses_to_start_and_the_others_go_on()
     {
         using var browser = await LoggedInAsync();
         var settings = server.SameDatabase();
         settings["DataProtection:KeyFile"] = KeyRingTestFiles.WriteKeyFile(Path.Combine(server.DataDirectory, "another.key"));
-        await using var stranger = ExtraInstance.Start(settings);
-        using var there = stranger.Browser(server, browser.Cookies);
-        using (var response = await there.GetAsync("/account"))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.Equal("/login", new Uri(stranger.BaseAddress, response.Headers.Location!).AbsolutePath);
-        }
+
+        // It cannot open the OAuth keys either, so it refuses to start and says why, rather than
+        // run beside the others and log out everyone it serves.
+        var refused = Assert.ThrowsAny<Exception>(() => ExtraInstance.Start(settings));
+        Assert.Contains("cannot be decrypted", refused.ToString(), StringComparison.Ordinal);
+        Assert.Contains("DataProtection:KeyFile", refused.ToString(), StringComparison.Ordinal);
 
         // The first instance still reads its own cookie.
         Assert.Equal(HttpStatusCode.OK, await AccountPageAsync(browser));
@@ -109,6 +128,14 @@ public abstract class DataProtectionKeyTests(KeyFileServerFixture server)
             await db.DataProtectionKeys.ExecuteDeleteAsync();
             var plain = PlaintextKeyXml();
             db.DataProtectionKeys.Add(new DataProtectionKey { FriendlyName = "key-" + plain.Attribute("id")!.Value, Xml = plain.ToString(SaveOptions.DisableFormatting) });
+
+            // The OAuth keys too were stored in the clear then.
+            await db.ServerKeys.ExecuteDeleteAsync();
+            foreach (var (name, value) in UnhostedStore.Authorization.OAuthKeys.Generate())
+            {
+                db.ServerKeys.Add(new UnhostedStore.Persistence.ServerKey { Name = name, Value = value });
+            }
+
             await db.SaveChangesAsync();
         }
 
@@ -117,6 +144,14 @@ public abstract class DataProtectionKeyTests(KeyFileServerFixture server)
         await first.CreateAccountAsync(user, Password);
         using var browser = first.Browser(server, new CookieContainer());
         await browser.LoginAsync(user, Password);
+
+        // The OAuth keys are stored encrypted from the first start on.
+        await using (var scope = first.Services.CreateAsyncScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>().ServerKeys.Select(k => k.Value).ToListAsync();
+            Assert.Equal(3, stored.Count);
+            Assert.All(stored, v => Assert.False(SecretSeal.IsClear(v)));
+        }
 
         // The cookie is protected with the old key, which another instance reads too.
         await using var second = ExtraInstance.Start(settings);
@@ -146,6 +181,13 @@ public abstract class DataProtectionKeyTests(KeyFileServerFixture server)
         await first.CreateAccountAsync(user, Password);
         using var browser = first.Browser(server, new CookieContainer());
         await browser.LoginAsync(user, Password);
+
+        await using (var scope = first.Services.CreateAsyncScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<UnhostedStore.Persistence.StorageDbContext>().ServerKeys.Select(k => k.Value).ToListAsync();
+            Assert.Equal(3, stored.Count);
+            Assert.All(stored, v => Assert.StartsWith("rsa1:", v, StringComparison.Ordinal));
+        }
 
         var rows = await first.KeyXmlAsync();
         Assert.NotEmpty(rows);

@@ -49,10 +49,13 @@ public static class KeyRingServices
             .PersistKeysToDbContext<StorageDbContext>();
 
         var mode = Choose(options, database.Provider);
+        var seal = SecretSeal.None;
         switch (mode)
         {
             case KeyProtectionMode.Certificate:
-                builder.ProtectKeysWithCertificate(LoadCertificate(options.CertificatePath!, options.CertificatePassword));
+                var certificate = LoadCertificate(options.CertificatePath!, options.CertificatePassword);
+                builder.ProtectKeysWithCertificate(certificate);
+                seal = SecretSeal.WithCertificate(certificate);
                 break;
             case KeyProtectionMode.KeyFile or KeyProtectionMode.DefaultKeyFile:
                 var secret = mode == KeyProtectionMode.KeyFile
@@ -60,8 +63,11 @@ public static class KeyRingServices
                     : KeyFileSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(database.DataDirectory), KeyFileSecret.DefaultFileName));
                 services.AddSingleton(secret);
                 services.Configure<KeyManagementOptions>(o => o.XmlEncryptor = new KeyFileXmlEncryptor(secret));
+                seal = SecretSeal.WithKeyFile(secret);
                 break;
         }
+
+        services.AddSingleton(seal);
 
         services.AddSingleton(new KeyProtectionInUse(mode));
         services.AddHostedService<KeyProtectionStartupCheck>();
