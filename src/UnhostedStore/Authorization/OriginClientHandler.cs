@@ -108,9 +108,11 @@ public static class ClientApplications
                 var created = await manager.CreateAsync(Descriptor(origin), ct);
                 return (await manager.GetIdAsync(created, ct))!;
             }
-            catch (Exception e) when (attempt < 2 && e is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
+            catch (Exception e) when (attempt < 3 && e is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
             {
-                // Another request created it first; read it in a fresh scope.
+                // Another request created it first: its insert collided with ours (unique client
+                // id), or it committed between our lookup and OpenIddict's own uniqueness check
+                // (a validation error). Read it in a fresh scope.
             }
         }
     }
