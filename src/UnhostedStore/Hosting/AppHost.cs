@@ -10,6 +10,7 @@ using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;
@@ -70,7 +71,7 @@ public static class AppHost
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
-        services.AddRazorPages();
+        services.AddRazorPages().AddPageLocalization();
     }
 
     public static void ConfigurePipeline(WebApplication app)
@@ -96,6 +97,7 @@ public static class AppHost
         // Before authentication: OpenIddict answers the OAuth endpoints from inside it.
         app.UseMiddleware<PageRateLimitMiddleware>();
         app.UseStaticFiles();
+        app.UsePageLocalization();
         app.UseRouting();
         app.UseCors();
         app.UseAuthentication();
