@@ -1,3 +1,5 @@
+using UnhostedStore.Pages.Text;
+using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,7 +15,7 @@ namespace UnhostedStore.Pages.Account;
 /// a job whose id is in the URL, so a reload shows it; the page polls <c>?handler=status</c>.
 /// </summary>
 [Authorize]
-public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database) : PageModel
+public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database, IStringLocalizer<AccountText> t) : PageModel
 {
     public ImportJob? Job { get; private set; }
 
@@ -29,7 +31,7 @@ public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> datab
             Job = jobs.Find(job, Owner);
             if (Job is null)
             {
-                Error = "That import is not known (any more): imports are forgotten when the server restarts. Upload the archive again; in skip mode, documents already imported are kept.";
+                Error = t["Import_Unknown"];
             }
         }
 
@@ -57,13 +59,13 @@ public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> datab
     {
         if (!Enum.TryParse<ImportMode>(Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
         {
-            Error = "Choose what to do with documents you already have.";
+            Error = t["Import_ModeRequired"];
             return Page();
         }
 
         if (archive is null || archive.Length == 0)
         {
-            Error = "Choose a zip file to import.";
+            Error = t["Import_ArchiveRequired"];
             return Page();
         }
 

@@ -1,3 +1,5 @@
+using UnhostedStore.Pages.Text;
+using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -16,7 +18,7 @@ namespace UnhostedStore.Pages.Account;
 /// links, so any page may post to it; it answers with this page showing the new URL, once.
 /// </summary>
 [Authorize]
-public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls) : PageModel
+public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls, IStringLocalizer<ShareText> t) : PageModel
 {
     public const string PagePath = "/account/shares";
 
@@ -56,7 +58,7 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
         ExpiresDays = expiresDays ?? 0;
         if (!ShareLinks.ExpiryChoices.Contains(ExpiresDays))
         {
-            Error = "Choose how long the link works: 1 day, 7 days, 30 days or until you revoke it.";
+            Error = t["Create_ExpiryRequired"];
         }
         else
         {
@@ -85,12 +87,12 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
     public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
     {
         Message = !string.IsNullOrEmpty(id) && ShareTokens.LooksLikeId(id) && await links.RevokeAsync(Owner, id, ct)
-            ? "Link revoked. It stops working at once."
-            : "That link was already turned off.";
+            ? t["Revoked_Done"]
+            : t["Revoked_Already"];
         return RedirectToPage();
     }
 
-    public static string Expiry(DateTime? expiresUtc) => IndexModel.When(expiresUtc, "when you revoke it");
+    public string Expiry(DateTime? expiresUtc) => Words.When(expiresUtc, t["List_EndsWhenRevoked"]);
 
     private async Task LoadAsync(CancellationToken ct)
     {

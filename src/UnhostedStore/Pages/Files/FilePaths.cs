@@ -88,6 +88,12 @@ public static class FilePaths
             return ("—", Texts["WrittenBy_NotRecorded"]);
         }
 
+        // Our own label is stored in English, like an app's origin; it is shown in the page's language.
+        if (modifiedBy == AppLabel)
+        {
+            return (Texts["WrittenBy_FilesPage"], null);
+        }
+
         if (Uri.TryCreate(modifiedBy, UriKind.Absolute, out var origin) && origin.Scheme is "http" or "https" && origin.Host.Length > 0)
         {
             return (origin.IsDefaultPort ? origin.Host : origin.Host + ":" + origin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), modifiedBy);

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.Moving;

@@ -3,11 +3,13 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using UnhostedStore.Accounts;
 using UnhostedStore.Authorization;
+using UnhostedStore.Pages.Text;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Pages.OAuth;
@@ -20,7 +22,8 @@ namespace UnhostedStore.Pages.OAuth;
 public sealed class AuthorizeModel(
     IOpenIddictApplicationManager applications,
     Grants grants,
-    IOptions<AccountOptions> accounts) : PageModel
+    IOptions<AccountOptions> accounts,
+    IStringLocalizer<ConsentText> t) : PageModel
 {
     public string Origin { get; private set; } = string.Empty;
 
@@ -79,7 +82,7 @@ public sealed class AuthorizeModel(
         if (days is not { } chosen || !Grants.LifetimeChoices.Contains(chosen))
         {
             Show(request, origin, scopes);
-            ModelState.AddModelError(string.Empty, "Choose how long the access lasts.");
+            ModelState.AddModelError(string.Empty, t["Lifetime_Required"]);
             return Page();
         }
 
@@ -93,7 +96,7 @@ public sealed class AuthorizeModel(
         // The form posts here, and we then redirect to the app: CSP form-action must allow both.
         SecurityHeadersMiddleware.AllowFormActionTo(HttpContext, request.RedirectUri);
         Origin = origin;
-        ScopeLines = scopes.Scopes.Select(Describe).ToList();
+        ScopeLines = scopes.Scopes.Select(s => Describe(s, t)).ToList();
         DefaultDays = accounts.Value.DefaultGrantDays;
         Parameters = request.GetParameters()
             .Where(p => p.Key is not ("decision" or "lifetime" or "__RequestVerificationToken"))
@@ -108,6 +111,15 @@ public sealed class AuthorizeModel(
         (true, false) => "read everything in your storage",
         (false, true) => $"read and write your {scope.Module}",
         (false, false) => $"read your {scope.Module}",
+    };
+
+    /// <summary>The same, in the language of the page.</summary>
+    public static string Describe(Scope scope, IStringLocalizer<ConsentText> t) => (scope.IsRoot, scope.CanWrite) switch
+    {
+        (true, true) => t["Scope_ReadWriteAll"],
+        (true, false) => t["Scope_ReadAll"],
+        (false, true) => t["Scope_ReadWrite", scope.Module],
+        (false, false) => t["Scope_Read", scope.Module],
     };
 
     private string ReturnUrl(OpenIddictRequest request)
