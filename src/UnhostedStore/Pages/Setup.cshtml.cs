@@ -15,13 +15,13 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
     public string? Token { get; set; }
 
     [BindProperty]
-    [Required]
-    [StringLength(Accounts.UserName.MaxLength)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(Accounts.UserName.MaxLength, ErrorMessage = "Setup_MaxLength")]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required]
-    [StringLength(1024, MinimumLength = 10)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(1024, MinimumLength = 10, ErrorMessage = "Setup_Length")]
     public string Password { get; set; } = string.Empty;
 
     public async Task<IActionResult> OnGetAsync() =>

@@ -1,3 +1,5 @@
+using UnhostedStore.Pages.Text;
+using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -14,14 +16,14 @@ namespace UnhostedStore.Pages.Account;
 /// proves it was added, then two-step verification is on and 10 recovery codes are shown, once.
 /// </summary>
 [Authorize]
-public sealed class AuthenticatorModel(AccountSignIn signIn) : PageModel
+public sealed class AuthenticatorModel(AccountSignIn signIn, IStringLocalizer<AccountText> t) : PageModel
 {
     public const int RecoveryCodeCount = 10;
 
     [BindProperty]
-    [Required(ErrorMessage = "Enter the 6-digit code your app shows.")]
+    [Required(ErrorMessage = "Totp_CodeRequired")]
     [StringLength(32)]
-    [Display(Name = "Code from the app")]
+    [Display(Name = "Totp_CodeLabel")]
     public string Code { get; set; } = string.Empty;
 
     [BindProperty(SupportsGet = true)]
@@ -104,7 +106,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn) : PageModel
 
         if (!await Users.VerifyTwoFactorTokenAsync(account, Users.Options.Tokens.AuthenticatorTokenProvider, AuthenticatorKeys.CleanCode(Code)))
         {
-            ModelState.AddModelError(nameof(Code), "That code is not right. Check that the time on your phone is right, and enter the code the app shows now.");
+            ModelState.AddModelError(nameof(Code), t["Totp_CodeWrong"]);
             return Page();
         }
 
@@ -120,7 +122,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn) : PageModel
         if (Key is not null)
         {
             KeyUri = AuthenticatorKeys.Uri(account.UserName!, Key);
-            QrSvg = QrCodes.Svg(KeyUri, "The key as a QR code, for your authenticator app to scan");
+            QrSvg = QrCodes.Svg(KeyUri, t["Totp_QrLabel"]);
         }
     }
 }

@@ -1,3 +1,5 @@
+using UnhostedStore.Pages.Text;
+using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
@@ -23,12 +25,13 @@ public sealed class DeleteModel(
     SignInManager<UserAccount> signIn,
     AccountDeletions deletions,
     IOptions<AccountOptions> options,
-    TimeProvider clock) : PageModel
+    TimeProvider clock,
+    IStringLocalizer<AccountText> t) : PageModel
 {
     [BindProperty]
-    [Required(ErrorMessage = "Type your password to confirm that it is you.")]
+    [Required(ErrorMessage = "Delete_PasswordRequired")]
     [StringLength(1024)]
-    [Display(Name = "Your password")]
+    [Display(Name = "Delete_PasswordDisplay")]
     public string Password { get; set; } = string.Empty;
 
     public int GraceDays => options.Value.DeletionGraceDays;
@@ -83,8 +86,8 @@ public sealed class DeleteModel(
         if (!check.Succeeded)
         {
             ModelState.AddModelError(nameof(Password), check.IsLockedOut
-                ? "Too many wrong passwords. Your account is locked for a while; nothing was deleted."
-                : "That password is not right. Nothing was deleted.");
+                ? t["Delete_Locked"]
+                : t["Delete_WrongPassword"]);
             return Page();
         }
 
@@ -98,5 +101,5 @@ public sealed class DeleteModel(
         return Page();
     }
 
-    public static string When(DateTime utc) => PendingDeletions.Describe(utc);
+    public static string When(DateTime utc) => utc.ToString(Words.Of<AccountText>()["Delete_DateFormat"], System.Globalization.CultureInfo.CurrentCulture);
 }

@@ -1,3 +1,5 @@
+using UnhostedStore.Pages.Text;
+using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -16,7 +18,7 @@ namespace UnhostedStore.Pages.Account;
 /// or without a second factor while the server requires one.
 /// </summary>
 [Authorize]
-public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock) : PageModel
+public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, IStringLocalizer<AccountText> t) : PageModel
 {
     public const int MaxPasskeyName = 100;
 
@@ -83,22 +85,22 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         if (attestation is not { Succeeded: true } || attestation.UserEntity.Id != account.Id)
         {
             ModelState.AddModelError(string.Empty, attestation?.Failure?.Message.Contains("already registered", StringComparison.OrdinalIgnoreCase) == true
-                ? "That passkey is already registered."
-                : "The passkey could not be added. Try again.");
+                ? t["Passkey_AlreadyRegistered"]
+                : t["Passkey_AddFailed"]);
             return await ShowAsync(account);
         }
 
         var passkey = attestation.Passkey;
-        passkey.Name = CleanName(name) ?? "Passkey added " + clock.GetUtcNow().ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        passkey.Name = CleanName(name) ?? t["Passkey_DefaultName", clock.GetUtcNow().ToString(t["Passkey_DefaultNameDate"], System.Globalization.CultureInfo.CurrentCulture)];
         var added = await Users.AddOrUpdatePasskeyAsync(account, passkey);
         if (!added.Succeeded)
         {
-            ModelState.AddModelError(string.Empty, "The passkey could not be added. Try again.");
+            ModelState.AddModelError(string.Empty, t["Passkey_AddFailed"]);
             return await ShowAsync(account);
         }
 
         await signIn.RefreshSignInAsync(account);
-        Message = $"Passkey “{passkey.Name}” added. You can log in with it now.";
+        Message = t["Passkey_Added", passkey.Name!];
         return AfterChange();
     }
 
@@ -111,13 +113,13 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if (await FindPasskeyAsync(account, id) is not { } passkey || CleanName(name) is not { } newName)
         {
-            ModelState.AddModelError(string.Empty, "Give the passkey a name (up to 100 characters).");
+            ModelState.AddModelError(string.Empty, t["Passkey_NameRequired"]);
             return await ShowAsync(account);
         }
 
         passkey.Name = newName;
         await Users.AddOrUpdatePasskeyAsync(account, passkey);
-        Message = $"Passkey renamed to “{newName}”.";
+        Message = t["Passkey_Renamed", newName];
         return RedirectToPage();
     }
 
@@ -141,18 +143,18 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         var others = (await Users.GetPasskeysAsync(account)).Count - 1;
         if (others == 0 && !await Users.HasPasswordAsync(account))
         {
-            return await RefuseAsync(account, "This is your only passkey and your account has no password: set a password or add another passkey first, or you could no longer log in.");
+            return await RefuseAsync(account, t["Passkey_OnlyOne"]);
         }
 
         if (others == 0 && await policy.RequireTwoFactorAsync(HttpContext.RequestAborted) && !await Users.GetTwoFactorEnabledAsync(account))
         {
-            return await RefuseAsync(account, "This server requires two-step verification: set up an authenticator app or add another passkey before you remove this one.");
+            return await RefuseAsync(account, t["Passkey_Required2fa"]);
         }
 
         await Users.RemovePasskeyAsync(account, passkey.CredentialId);
         await PasskeyUses.ForgetAsync(Users, account, passkey.CredentialId);
         await signIn.RefreshSignInAsync(account);
-        Message = $"Passkey “{passkey.Name}” removed. It can no longer log in to your account.";
+        Message = t["Passkey_Removed", passkey.Name!];
         return RedirectToPage();
     }
 
@@ -170,7 +172,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if (await policy.RequireTwoFactorAsync(HttpContext.RequestAborted) && (await Users.GetPasskeysAsync(account)).Count == 0)
         {
-            return await RefuseAsync(account, "This server requires two-step verification: add a passkey before you turn off the authenticator app.");
+            return await RefuseAsync(account, t["Totp_Required"]);
         }
 
         await Users.SetTwoFactorEnabledAsync(account, false);
@@ -178,7 +180,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         // The old key is of no use any more; setting up again starts with a new one.
         await Users.ResetAuthenticatorKeyAsync(account);
         await signIn.RefreshSignInAsync(account);
-        Message = "Two-step verification with an authenticator app is off.";
+        Message = t["Totp_TurnedOff"];
         return RedirectToPage();
     }
 
@@ -196,12 +198,12 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if ((await Users.GetPasskeysAsync(account)).Count == 0 || await Users.CountRecoveryCodesAsync(account) == 0)
         {
-            return await RefuseAsync(account, "You can remove your password only while you have a passkey and unused recovery codes.");
+            return await RefuseAsync(account, t["Password_CannotRemove"]);
         }
 
         await Users.RemovePasswordAsync(account);
         await signIn.RefreshSignInAsync(account);
-        Message = "Your password is removed. You log in with a passkey now; keep your recovery codes safe.";
+        Message = t["Password_Removed"];
         return RedirectToPage();
     }
 
@@ -260,5 +262,5 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
     public static string Iso(DateTimeOffset utc) => utc.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string When(DateTimeOffset utc) => utc.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string When(DateTimeOffset utc) => utc.UtcDateTime.ToString(Words.Of<AccountText>()["Security_DateFormat"], System.Globalization.CultureInfo.CurrentCulture);
 }
