@@ -1,11 +1,11 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;

@@ -1,15 +1,15 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;

@@ -1,10 +1,10 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.DataFreedom.Import;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;

@@ -1,5 +1,3 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -7,8 +5,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Primitives;
 using UnhostedStore.DataFreedom.MoveIn;
+using UnhostedStore.Pages.Text;
 
 namespace UnhostedStore.Pages.Account;
 

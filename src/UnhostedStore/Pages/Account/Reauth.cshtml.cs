@@ -1,10 +1,10 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 
 namespace UnhostedStore.Pages.Account;
 

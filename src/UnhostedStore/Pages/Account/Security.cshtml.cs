@@ -1,12 +1,12 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;

@@ -1,10 +1,10 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Origins;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Sharing;
 

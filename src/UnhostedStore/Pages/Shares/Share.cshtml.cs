@@ -1,11 +1,11 @@
-using UnhostedStore.Pages.Text;
-using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.DataFreedom.Export;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;

@@ -2,7 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -16,7 +18,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// restore itself can be undone.
 /// </summary>
 [Authorize]
-public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock) : PageModel
+public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t) : PageModel
 {
     /// <summary>Changes listed per kind in the preview and the report; the rest are counted.</summary>
     public const int MaxListed = 100;
@@ -58,13 +60,13 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         var utc = HistoryText.Exact(AsOfUtc!.Value);
         if (Offset is not { } offset)
         {
-            return utc + " (taken as UTC: your browser did not tell its time zone)";
+            return t["Restore_AsOfUtc", utc];
         }
 
-        var local = AsOfUtc.Value.AddMinutes(offset).ToString("d MMM yyyy, HH:mm:ss", CultureInfo.InvariantCulture);
+        var local = AsOfUtc.Value.AddMinutes(offset).ToString(t["Restore_LocalFormat"], CultureInfo.CurrentCulture);
         var sign = offset < 0 ? "−" : "+";
         var zone = (Zone is { Length: > 0 } z ? z + ", " : string.Empty) + "UTC" + sign + TimeSpan.FromMinutes(Math.Abs(offset)).ToString(@"hh\:mm", CultureInfo.InvariantCulture);
-        return $"{local} your time ({zone}), that is {utc}";
+        return t["Restore_AsOfLocal", local, zone, utc];
     }
 
     public async Task<IActionResult> OnGetAsync(string? path, string? asOf, string? offset, string? zone, CancellationToken ct)
@@ -79,7 +81,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
 
         if (RetentionDays == 0)
         {
-            Error = "History is turned off on this server, so there is nothing to restore from.";
+            Error = t["Restore_HistoryOffError"];
             return Page();
         }
 
@@ -98,14 +100,14 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
 
         if (!DateTime.TryParseExact(asOf, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            return Invalid("Choose a date and a time.");
+            return Invalid(t["Restore_ChooseTime"]);
         }
 
         if (!string.IsNullOrEmpty(offset))
         {
             if (!int.TryParse(offset, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var minutes) || Math.Abs(minutes) > MaxOffsetMinutes)
             {
-                return Invalid("The time zone your browser sent is not one we understand. Reload the page and try again.");
+                return Invalid(t["Restore_BadZone"]);
             }
 
             Offset = minutes;
@@ -121,7 +123,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         Plan = await history.PlanFolderRestoreAsync(Owner, folder, utc, ct);
         if (Plan.Changes.Count == 0)
         {
-            Error = $"Nothing was found at {folder.Value} for that time.";
+            Error = t["Restore_NothingFound", folder.Value];
             Plan = null;
         }
 
@@ -141,7 +143,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         FolderPath = folder;
         if (!DateTime.TryParse(asOfUtc, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var utc))
         {
-            return Invalid("Choose a date and a time.");
+            return Invalid(t["Restore_ChooseTime"]);
         }
 
         AsOfUtc = utc;
@@ -161,12 +163,12 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
     {
         if (utc > NowUtc)
         {
-            return "That time is in the future. Choose a time in the past.";
+            return t["Restore_Future"];
         }
 
         var oldest = NowUtc.AddDays(-RetentionDays);
         return utc < oldest
-            ? $"History goes back {IndexModel.Count(RetentionDays, "day", "days")}: choose a time after {HistoryText.Exact(oldest)}."
+            ? t["Restore_TooOld", Words.Count(RetentionDays, "Day"), HistoryText.Exact(oldest)].Value
             : null;
     }
 
