@@ -79,6 +79,27 @@ public abstract class PageLanguageTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Validation_messages_of_data_annotations_follow_the_language()
+    {
+        var (_, browser) = await LoggedInUserAsync(server);
+        using var _ = browser;
+        foreach (var (accept, expected) in new[] { ("de", "Geben Sie Ihr Passwort ein, um zu bestätigen, dass Sie es sind."), ("en", "Type your password to confirm that it is you.") })
+        {
+            var (_, _, page) = await GetAsync(browser, "/account/delete", accept);
+            var token = Html.HiddenInputs(Html.Form(page, "id=\"delete\"")).Single(i => i.Name == "__RequestVerificationToken").Value;
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/account/delete")
+            {
+                Content = new FormUrlEncodedContent([new("__RequestVerificationToken", token), new("Password", string.Empty)]),
+            };
+            request.Headers.TryAddWithoutValidation("Accept-Language", accept);
+            using var response = await browser.SendAsync(request);
+            var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+            Assert.Contains(expected, html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Delete_PasswordRequired", html, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task The_language_switch_sets_the_culture_cookie_which_wins_over_Accept_Language()
     {
         var (_, browser) = await LoggedInUserAsync(server);

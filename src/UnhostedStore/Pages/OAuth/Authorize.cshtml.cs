@@ -98,6 +98,7 @@ public sealed class AuthorizeModel(
         Origin = origin;
         ScopeLines = scopes.Scopes.Select(s => Describe(s, t)).ToList();
         DefaultDays = accounts.Value.DefaultGrantDays;
+        ViewData["CultureReturnUrl"] = ReturnUrl(request);
         Parameters = request.GetParameters()
             .Where(p => p.Key is not ("decision" or "lifetime" or "__RequestVerificationToken"))
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value.ToString() ?? string.Empty))
