@@ -33,7 +33,7 @@ public sealed class ArchitectureTests
         ["Sharing"] = ["AbuseLimits", "Accounts", "Configuration", "DataFreedom", "Origins", "Persistence", "Previews", "Storage"],
         ["Health"] = ["Blobs", "Persistence"],
         ["WebFinger"] = ["Accounts", "Persistence", "Origins"],
-        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Persistence", "Previews", "Sharing", "Storage", "Origins"],
+        ["Pages"] = ["AbuseLimits", "Accounts", "Authorization", "Configuration", "DataFreedom", "Health", "Persistence", "Previews", "Sharing", "Storage", "Origins"],
 
         // Composition: the server, and the admin commands that run on the same services.
         ["Hosting"] = ["AbuseLimits", "Accounts", "Authorization", "Blobs", "Configuration", "DataFreedom", "Health", "Pages", "Persistence", "Previews", "Sharing", "Storage", "Telemetry", "Origins", "WebFinger"],

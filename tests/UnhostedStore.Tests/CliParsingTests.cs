@@ -47,8 +47,11 @@ public class CliParsingTests
     [InlineData("history list", "<user>", "<path>")]
     [InlineData("history restore", "<user>", "<path>", "--version <id>", "--as-of <time>")]
     [InlineData("history purge", "<user>", "--older-than <days>")]
-    [InlineData("settings", "require-2fa")]
+    [InlineData("settings", "require-2fa", "signup")]
     [InlineData("settings require-2fa", "<on|off>")]
+    [InlineData("audit", "list")]
+    [InlineData("audit list", "--user <name>", "--kind <k>", "--since <ISO time>")]
+    [InlineData("settings signup", "<closed|invite|open>")]
     [InlineData("help")]
     public async Task Help_on_a_command_exits_0_and_prints_its_usage_arguments_and_options_on_stdout(string command, params string[] expected)
     {
@@ -69,7 +72,7 @@ public class CliParsingTests
         var root = CliApp.CreateRoot(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
         var commands = new List<(string Path, Command Command)>();
         Collect(root.Subcommands, string.Empty);
-        Assert.Equal(27, commands.Count);
+        Assert.Equal(30, commands.Count);
 
         foreach (var (path, command) in commands)
         {
@@ -126,9 +129,14 @@ public class CliParsingTests
     [InlineData("'tokens issue' needs --scope, e.g. --scope \"notes:rw\".", "tokens", "issue", "alice")]
     [InlineData("'--scope'", "tokens", "issue", "alice", "--scope", "notes:r", "--scope", "notes:rw")]
     [InlineData("'--origin'", "tokens", "revoke", "alice", "--origin")]
-    [InlineData("'settings' needs a command: require-2fa.", "settings")]
+    [InlineData("'settings' needs a command: require-2fa, signup.", "settings")]
     [InlineData("'maybe'", "settings", "require-2fa", "maybe")]
     [InlineData("Required argument missing for command: 'require-2fa'.", "settings", "require-2fa")]
+    [InlineData("'audit' needs a command: list.", "audit")]
+    [InlineData("Unrecognized command or argument 'bob'.", "audit", "list", "bob")]
+    [InlineData("'--since'", "audit", "list", "--since")]
+    [InlineData("'sometimes'", "settings", "signup", "sometimes")]
+    [InlineData("Required argument missing for command: 'signup'.", "settings", "signup")]
     public async Task A_malformed_command_line_exits_2_with_a_message_and_the_usage_on_stderr(string message, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

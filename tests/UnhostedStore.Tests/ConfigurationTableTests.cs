@@ -48,6 +48,7 @@ public class ConfigurationTableTests
         foreach (var (type, section) in new (Type, string)[]
         {
             (typeof(StorageOptions), StorageOptions.Section),
+            (typeof(UnhostedStore.Storage.Changes.ChangeOptions), StorageOptions.Section),
             (typeof(QuotaOptions), QuotaOptions.Section),
             (typeof(RateLimitOptions), RateLimitOptions.Section),
             (typeof(HostingOptions), HostingOptions.Section),
@@ -58,6 +59,7 @@ public class ConfigurationTableTests
             (typeof(MetricsOptions), MetricsOptions.Section),
             (typeof(ImportOptions), ImportOptions.Section),
             (typeof(UnhostedStore.Previews.PreviewOptions), UnhostedStore.Previews.PreviewOptions.Section),
+            (typeof(UnhostedStore.Accounts.KeyRing.KeyProtectionOptions), UnhostedStore.Accounts.KeyRing.KeyProtectionOptions.Section),
         })
         {
             AddProperties(settings, type, section);

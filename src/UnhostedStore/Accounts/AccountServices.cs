@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Configuration;
 using UnhostedStore.Origins;
@@ -12,7 +12,8 @@ public static class AccountServices
 {
     /// <summary>
     /// Accounts: <c>Accounts:*</c> and the quota settings, ASP.NET Core Identity with its cookie,
-    /// passkeys and two-factor login, invites, and the first-run setup link.
+    /// passkeys and two-factor login, invites, password-reset links, the settings an admin changes
+    /// at run time, and the first-run setup link.
     /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
@@ -20,19 +21,20 @@ public static class AccountServices
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section).ValidateWithFluent<QuotaOptions, QuotaOptionsValidator>();
         services.AddSingleton<Quotas>();
         services.AddScoped<Invites>();
+        services.AddScoped<SettingsStore>();
+        services.AddScoped<SignupSettings>();
+        services.AddScoped<AdminRights>();
+        services.AddScoped<AccountDirectory>();
         services.AddSingleton<SetupLinks>();
         services.AddHostedService<FirstRunHostedService>();
-
-        // Cookie and antiforgery keys in the database: every instance reads the same key ring.
-        services.AddDataProtection()
-            .SetApplicationName("UnhostedStore")
-            .PersistKeysToDbContext<StorageDbContext>();
+        services.AddAuditLog();
 
         services.AddIdentity<UserAccount, IdentityRole>(o =>
             {
                 o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._-";
                 o.User.RequireUniqueEmail = false;
-                o.Password.RequiredLength = 10;
+                o.Password.RequiredLength = AccountErrors.MinPasswordLength;
+                o.Password.RequiredUniqueChars = 1;
                 o.Password.RequireDigit = false;
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
@@ -45,13 +47,19 @@ public static class AccountServices
 
                 // Authenticator app codes that work once (OneTimeAuthenticatorTokenProvider).
                 o.Tokens.AuthenticatorTokenProvider = OneTimeAuthenticatorTokenProvider.ProviderName;
+
+                // Password-reset links an admin hands on, on the server's clock (PasswordResetLinks).
+                o.Tokens.PasswordResetTokenProvider = PasswordResetLinks.ProviderName;
             })
             .AddEntityFrameworkStores<StorageDbContext>()
             .AddUserStore<AccountUserStore>()
             .AddSignInManager<AccountSignIn>()
+            .AddErrorDescriber<AccountErrors>()
             .AddDefaultTokenProviders()
-            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName);
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName)
+            .AddTokenProvider<PasswordResetLinks>(PasswordResetLinks.ProviderName);
         services.AddScoped<LoginPolicy>();
+        services.AddSingleton<LoginLockout>();
         services.Configure<MvcOptions>(o => o.Filters.Add(new TwoFactorEnrolmentGate()));
 
         // Passkeys (WebAuthn Level 3) with Identity's own handler. Discoverable credentials, so
@@ -94,6 +102,16 @@ public static class AccountServices
                 await stampCheck(context);
                 await PendingDeletions.RejectDisabledAsync(context);
             };
+        });
+
+        // ASVS V3.4.1–V3.4.3: the antiforgery cookie is HttpOnly and SameSite=Strict by default but
+        // never Secure; like the login cookie it is Secure whenever the request came over HTTPS
+        // (directly or, through a trusted proxy, X-Forwarded-Proto).
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = KeepLoginClaims);
         return services;

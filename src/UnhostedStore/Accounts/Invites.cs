@@ -5,10 +5,14 @@ using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts;
 
+/// <summary>One invite as the admin pages list it. <paramref name="Id"/> is the stored hash: it
+/// names the invite in a form without being the link.</summary>
+public sealed record InviteRow(string Id, string CreatedBy, DateTime CreatedUtc, DateTime ExpiresUtc, string? UsedBy, DateTime? UsedUtc);
+
 /// <summary>
-/// One-time sign-up links for <c>Accounts:Signup = Invite</c>, created by an admin (account page
-/// or CLI). Only a SHA-256 of the token is stored; a link lasts <see cref="Lifetime"/> and makes
-/// exactly one account.
+/// One-time sign-up links for sign-up by invitation (<see cref="SignupPolicy.Invite"/>), created
+/// by an admin (admin pages, account page or CLI). Only a SHA-256 of the token is stored; a link
+/// lasts <see cref="Lifetime"/> and makes exactly one account, unless an admin revokes it first.
 /// </summary>
 public sealed class Invites(StorageDbContext db, TimeProvider clock)
 {
@@ -73,6 +77,29 @@ public sealed class Invites(StorageDbContext db, TimeProvider clock)
             .Where(i => i.TokenHash == hash && i.UsedBy == userName)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedBy, (string?)null).SetProperty(i => i.UsedUtc, (DateTime?)null), ct);
     }
+
+    /// <summary>Invites not used yet (newest first), then the <paramref name="usedCount"/> most
+    /// recently used.</summary>
+    public async Task<IReadOnlyList<InviteRow>> ListAsync(int usedCount, CancellationToken ct)
+    {
+        var open = await db.Invites.AsNoTracking().Where(i => i.UsedBy == null)
+            .OrderByDescending(i => i.CreatedUtc)
+            .Select(i => new InviteRow(i.TokenHash, i.CreatedBy, i.CreatedUtc, i.ExpiresUtc, i.UsedBy, i.UsedUtc))
+            .ToListAsync(ct);
+        var used = await db.Invites.AsNoTracking().Where(i => i.UsedBy != null)
+            .OrderByDescending(i => i.UsedUtc)
+            .Take(usedCount)
+            .Select(i => new InviteRow(i.TokenHash, i.CreatedBy, i.CreatedUtc, i.ExpiresUtc, i.UsedBy, i.UsedUtc))
+            .ToListAsync(ct);
+        return [.. open, .. used];
+    }
+
+    /// <summary>Withdraws an unused invite (expired ones too): its link stops working at once.
+    /// False when there is no such unused invite.</summary>
+    public async Task<bool> RevokeAsync(string? id, CancellationToken ct) =>
+        id is { Length: 64 } && await db.Invites.Where(i => i.TokenHash == id && i.UsedBy == null).ExecuteDeleteAsync(ct) == 1;
+
+    public bool IsExpired(InviteRow invite) => invite.UsedBy is null && invite.ExpiresUtc <= clock.GetUtcNow().UtcDateTime;
 
     private static bool LooksLikeToken(string? token) => token is { Length: > 0 and <= 128 };
 

@@ -20,9 +20,10 @@ public static class PendingDeletions
         db.AccountDeletions.AsNoTracking().AnyAsync(d => d.UserName == userName, ct);
 
     /// <summary>
-    /// Ends a browser session of a disabled account at its next page request: the person was
-    /// logged out where they deleted the account, but another browser may still hold a cookie,
-    /// which must not reach the account pages or consent to a new app meanwhile.
+    /// Ends a browser session of a leaving or disabled account (<see cref="AccountStates"/>) at
+    /// its next page request: the person was logged out where they deleted the account, but
+    /// another browser may still hold a cookie, and an admin disables an account while its owner
+    /// may be logged in; neither session may reach the account pages or consent to a new app.
     /// </summary>
     public static async Task RejectDisabledAsync(CookieValidatePrincipalContext context)
     {
@@ -32,7 +33,7 @@ public static class PendingDeletions
         }
 
         var db = context.HttpContext.RequestServices.GetRequiredService<StorageDbContext>();
-        if (await IsDisabledAsync(db, name, context.HttpContext.RequestAborted))
+        if (await AccountStates.IsBlockedAsync(db, name, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);

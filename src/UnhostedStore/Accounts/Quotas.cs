@@ -1,6 +1,7 @@
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Configuration;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Accounts;
@@ -42,6 +43,32 @@ public sealed class Quotas(IOptions<QuotaOptions> options)
     public long DefaultBytes => options.Value.DefaultQuotaBytes;
 
     public long Effective(long? ownQuotaBytes) => ownQuotaBytes ?? options.Value.DefaultQuotaBytes;
+
+    public const string OwnQuotaHint = "use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'";
+
+    /// <summary>A user's own quota as an admin types it: <c>default</c> (null: follow
+    /// <c>Storage:DefaultQuotaBytes</c>), <c>unlimited</c> (0), or a size above 0 such as
+    /// <c>500M</c>, <c>10G</c>, <c>1T</c> or a number of bytes.</summary>
+    public static bool TryParseOwnQuota(string? text, out long? quotaBytes)
+    {
+        quotaBytes = null;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "default":
+                return true;
+            case "unlimited":
+                quotaBytes = 0;
+                return true;
+            default:
+                if (Sizes.TryParse(text, out var bytes) && bytes > 0)
+                {
+                    quotaBytes = bytes;
+                    return true;
+                }
+
+                return false;
+        }
+    }
 
     /// <summary>Whether storing <paramref name="usedAfter"/> bytes in all breaks the quota. A write that
     /// shrinks usage is always allowed, so a user over a lowered quota can still clean up.</summary>

@@ -29,6 +29,24 @@ public static class AccountGrants
             .Where(a => a.Status == Suspended)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, Statuses.Valid), ct);
 
+    /// <summary>The status of grants of an account an admin disabled (<see cref="AccountDisabling"/>);
+    /// distinct from <see cref="Suspended"/>, so that cancelling a deletion does not bring back the
+    /// apps of a disabled account, nor enabling it those of a leaving one.</summary>
+    public const string Disabled = "us_disabled";
+
+    /// <summary>Sets every valid or suspended grant aside for a disabled account.</summary>
+    public static Task<int> DisableAsync(StorageDbContext db, string user, CancellationToken ct) =>
+        Authorizations(db, user)
+            .Where(a => a.Status == Statuses.Valid || a.Status == Suspended)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, Disabled), ct);
+
+    /// <summary>Gives an enabled account its grants back: valid again, or suspended while it is
+    /// still leaving (cancelling the deletion restores them then).</summary>
+    public static Task<int> EnableAsync(StorageDbContext db, string user, bool leaving, CancellationToken ct) =>
+        Authorizations(db, user)
+            .Where(a => a.Status == Disabled)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, leaving ? Suspended : Statuses.Valid), ct);
+
     public static Task<int> CountAsync(StorageDbContext db, string user, CancellationToken ct) =>
         Authorizations(db, user).CountAsync(ct);
 

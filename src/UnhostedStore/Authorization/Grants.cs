@@ -7,8 +7,12 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Authorization;
 
-/// <summary>One app's access to one user's storage, as the account page and CLI show it.</summary>
-public sealed record GrantInfo(string AuthorizationId, string Origin, ScopeSet Scopes, DateTime? GrantedUtc, DateTime? ExpiresUtc);
+/// <summary>One app's access to one user's storage, as the account page and CLI show it.
+/// <paramref name="AppPasswordName"/> is set for an app password (<see cref="AppPasswords"/>).</summary>
+public sealed record GrantInfo(string AuthorizationId, string Origin, ScopeSet Scopes, DateTime? GrantedUtc, DateTime? ExpiresUtc, string? AppPasswordName = null)
+{
+    public bool IsAppPassword => AppPasswordName is not null;
+}
 
 /// <summary>
 /// Grants are OpenIddict authorization entries (user + app origin + scopes), permanent, with
@@ -27,6 +31,9 @@ public sealed class Grants(
 
     private const string ExpiresProperty = "us_expires";
 
+    /// <summary>Marks an app password's grant and holds the name its owner gave it.</summary>
+    private const string AppPasswordProperty = "us_app_password";
+
     public static readonly int[] LifetimeChoices = [1, 30, 90, 0];
 
     public Task<string> EnsureApplicationAsync(ClientOrigin origin, CancellationToken ct) =>
@@ -38,9 +45,11 @@ public sealed class Grants(
         var now = clock.GetUtcNow().UtcDateTime;
         await foreach (var authorization in authorizations.FindAsync(user, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, ImmutableArray<string>.Empty, ct))
         {
-            var expires = await ExpiresAsync(authorization, ct);
-            if (expires is { } e && e <= now)
+            var properties = await authorizations.GetPropertiesAsync(authorization, ct);
+            var expires = Expires(properties);
+            if ((expires is { } e && e <= now) || AppPasswordName(properties) is not null)
             {
+                // An app password's grant is never reused by consent: it belongs to its token.
                 continue;
             }
 
@@ -55,7 +64,11 @@ public sealed class Grants(
     }
 
     /// <summary>Records the user's consent: a new permanent grant.</summary>
-    public async Task<string> CreateAsync(string user, string applicationId, ScopeSet scopes, int days, CancellationToken ct)
+    public Task<string> CreateAsync(string user, string applicationId, ScopeSet scopes, int days, CancellationToken ct) =>
+        CreateAsync(user, applicationId, scopes, days, appPasswordName: null, ct);
+
+    /// <summary>A new permanent grant; an app password's when <paramref name="appPasswordName"/> is given.</summary>
+    public async Task<string> CreateAsync(string user, string applicationId, ScopeSet scopes, int days, string? appPasswordName, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var descriptor = new OpenIddictAuthorizationDescriptor
@@ -70,6 +83,11 @@ public sealed class Grants(
         if (days > 0)
         {
             descriptor.Properties[ExpiresProperty] = JsonSerializer.SerializeToElement(new DateTimeOffset(now.AddDays(days)).ToUnixTimeSeconds());
+        }
+
+        if (appPasswordName is not null)
+        {
+            descriptor.Properties[AppPasswordProperty] = JsonSerializer.SerializeToElement(appPasswordName);
         }
 
         var created = await authorizations.CreateAsync(descriptor, ct);
@@ -112,7 +130,8 @@ public sealed class Grants(
                 continue;
             }
 
-            var expires = await ExpiresAsync(authorization, ct);
+            var properties = await authorizations.GetPropertiesAsync(authorization, ct);
+            var expires = Expires(properties);
             if (expires is { } e && e <= now)
             {
                 continue;
@@ -127,7 +146,8 @@ public sealed class Grants(
                 origin,
                 ScopeSet.FromScopes(ParseScopes(await authorizations.GetScopesAsync(authorization, ct))),
                 created?.UtcDateTime,
-                expires));
+                expires,
+                AppPasswordName(properties)));
         }
 
         return list.OrderBy(g => g.Origin, StringComparer.Ordinal).ThenBy(g => g.GrantedUtc).ToList();
@@ -171,13 +191,15 @@ public sealed class Grants(
         return true;
     }
 
-    private async Task<DateTime?> ExpiresAsync(object authorization, CancellationToken ct)
-    {
-        var properties = await authorizations.GetPropertiesAsync(authorization, ct);
-        return properties.TryGetValue(ExpiresProperty, out var value) && value.ValueKind == JsonValueKind.Number
+    private static DateTime? Expires(ImmutableDictionary<string, JsonElement> properties) =>
+        properties.TryGetValue(ExpiresProperty, out var value) && value.ValueKind == JsonValueKind.Number
             ? DateTimeOffset.FromUnixTimeSeconds(value.GetInt64()).UtcDateTime
             : null;
-    }
+
+    private static string? AppPasswordName(ImmutableDictionary<string, JsonElement> properties) =>
+        properties.TryGetValue(AppPasswordProperty, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     private static IEnumerable<Scope> ParseScopes(ImmutableArray<string> values)
     {

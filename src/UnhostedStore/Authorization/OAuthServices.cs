@@ -88,6 +88,9 @@ public static class OAuthServices
         services.AddHostedService<GrantUsageFlusher>();
         services.AddSingleton<InProcessPipeline>();
         services.AddScoped<OperatorTokens>();
+        services.AddScoped<AppPasswords>();
+        services.AddSingleton<FluentValidation.IValidator<AppPasswordRequest>, AppPasswordRequestValidator>();
+        services.AddScoped<AccountDisabling>();
         return services;
     }
 

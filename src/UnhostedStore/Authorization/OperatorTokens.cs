@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Authorization;
@@ -22,7 +24,7 @@ public sealed class InProcessPipeline
 }
 
 /// <summary>
-/// Issues an access token for a user as consent would, for the admin CLI and for scripts:
+/// Issues an access token for a user as consent would, for the admin CLI, the admin pages and scripts:
 /// it records a grant (an authorization entry) and then has OpenIddict mint the token through
 /// its own token endpoint, run in-process with the <see cref="OperatorGrant"/> grant type.
 /// </summary>
@@ -32,10 +34,28 @@ public sealed class OperatorTokens(Grants grants, InProcessPipeline pipeline, IS
 {
     public const string DefaultOrigin = "https://operator.invalid";
 
-    public async Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, CancellationToken ct)
+    /// <summary>The longest lifetime in days; 0 means until revoked.</summary>
+    public const int MaxDays = 36500;
+
+    /// <summary>Why no token may be issued for <paramref name="user"/> now, or null. A leaving
+    /// account's grants are suspended and a disabled one's set aside: a new grant would let an
+    /// app in again.</summary>
+    public static async Task<string?> RefusalAsync(StorageDbContext db, string user, CancellationToken ct) =>
+        await PendingDeletions.IsDisabledAsync(db, user, ct)
+            ? $"{user} is scheduled for erasure: no token can be issued until the deletion is cancelled."
+            : await AccountStates.IsDisabledAsync(db, user, ct)
+                ? $"{user} is disabled: no token can be issued until an admin enables the account."
+                : null;
+
+    public Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, CancellationToken ct) =>
+        IssueAsync(user, scopeSet, origin, days, appPasswordName: null, ct);
+
+    /// <summary>Records a grant and mints its token; an app password's (<see cref="AppPasswords"/>)
+    /// when <paramref name="appPasswordName"/> is given.</summary>
+    public async Task<IssuedToken> IssueAsync(string user, ScopeSet scopeSet, ClientOrigin origin, int days, string? appPasswordName, CancellationToken ct)
     {
         var applicationId = await grants.EnsureApplicationAsync(origin, ct);
-        var authorizationId = await grants.CreateAsync(user, applicationId, scopeSet, days, ct);
+        var authorizationId = await grants.CreateAsync(user, applicationId, scopeSet, days, appPasswordName, ct);
         var lifetime = days > 0 ? TimeSpan.FromDays(days) : Grants.UntilRevoked;
 
         var form = "grant_type=" + Uri.EscapeDataString(OperatorGrant.Type)

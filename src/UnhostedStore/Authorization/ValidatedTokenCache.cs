@@ -110,6 +110,12 @@ public sealed class ValidatedTokenCache(TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// Raised after every invalidation, with the id of the token or grant that changed, or null
+    /// when any may have: requests that outlive one validation (change streams) check again.
+    /// </summary>
+    public event Action<string?>? Invalidated;
+
     /// <summary>A token or grant with this id changed: drop every entry that depends on it.</summary>
     public void Invalidate(string id)
     {
@@ -122,12 +128,15 @@ public sealed class ValidatedTokenCache(TimeProvider clock)
                 _entries.TryRemove(new KeyValuePair<TokenKey, Entry>(key, entry));
             }
         }
+
+        Invalidated?.Invoke(id);
     }
 
     public void Clear()
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        Invalidated?.Invoke(null);
     }
 
     /// <summary>Turns the cache on when the invalidation feed starts working, and off (emptied)

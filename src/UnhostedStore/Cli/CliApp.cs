@@ -30,7 +30,7 @@ public static class CliApp
                                                          the user's storage (or one module) as a zip in rs-backup's
                                                          layout; progress goes to stderr
           users invite                                   print a one-time sign-up link (valid 7 days;
-                                                         needs Accounts:Signup=Invite)
+                                                         needs sign-up by invitation: settings signup invite)
           tokens issue <user> --scope "<scopes>" [--origin <origin>] [--expires <days>]
                                                          grant an app access and print only its token;
                                                          origin defaults to https://operator.invalid,
@@ -64,6 +64,14 @@ public static class CliApp
           settings require-2fa on|off                    require two-step verification (authenticator app or
                                                          passkey) for every account, or not; kept in the
                                                          database, so every instance follows it
+          audit list [--user <name>] [--kind <k>] [--since <ISO time>]
+                                                         the audit log, newest first (sign-ins, security changes,
+                                                         apps, shares, history, deletions, admin actions); --kind
+                                                         is a kind (login.failed) or a category (login, security,
+                                                         apps, sharing, history, data, account, admin)
+          settings signup closed|invite|open             who may create an account: only admins, people with
+                                                         an invite link, or anyone; kept in the database
+                                                         (Accounts:Signup is only the first value)
           help                                           this text
           <command> --help                               a command's arguments and options (also -h)
 
@@ -149,6 +157,7 @@ public static class CliApp
             MaintenanceCommands.Reconcile(console),
             HistoryCommands.Create(console),
             SettingsCommands.Create(console),
+            AuditCommands.Create(console),
             help,
         };
         NeedsSubcommand(root);

@@ -33,6 +33,9 @@ internal static class ExportCommands
         await CliShared.FindUserAsync(services.GetRequiredService<UserManager<UserAccount>>(), name);
         await using var run = await services.GetRequiredService<AccountExporter>().BeginAsync(name, module, ct)
             ?? throw new CliException($"{name} has no documents in the module '{module}'.");
+        await AuditCommands.RecordAsync(services, AuditKind.ExportStarted, name, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(module is null ? "The whole storage" : $"The module {module}")}: {run.DocumentsTotal} documents, {run.BytesTotal} bytes, to a file, from the command line."));
         var partial = output + ".partial";
         try
         {

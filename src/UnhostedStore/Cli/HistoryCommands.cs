@@ -138,6 +138,9 @@ internal static class HistoryCommands
 
             var lines = new ProgressLines(console.Error, "history restore");
             var report = await history.ApplyPlanAsync(plan, HistoryLabels.CommandLine, new RestoreLines(lines), ct);
+            await AuditCommands.RecordAsync(services, AuditKind.HistoryRestored, user, string.Create(
+                CultureInfo.InvariantCulture,
+                $"{path.Value} as it was at {Time(asOf)}: {report.Restored} restored, {report.Deleted} deleted, {report.Failed.Count} failed, from the command line."));
             await PrintFolderReportAsync(console.Out, plan, report);
             return report.Failed.Count == 0 ? 0 : 1;
         }
@@ -173,6 +176,7 @@ internal static class HistoryCommands
             throw new CliException($"{path.Value} was not restored: {outcome.Reason}");
         }
 
+        await AuditCommands.RecordAsync(services, AuditKind.HistoryRestored, user, $"{path.Value}: version {Id(id)}, from the command line.");
         await console.Out.WriteLineAsync($"restored {path.Value} to version {Id(id)}, now {outcome.NewETag!.Value.Quoted}");
         return 0;
     }
@@ -212,6 +216,9 @@ internal static class HistoryCommands
         }
 
         var result = await services.GetRequiredService<DocumentHistory>().PurgeAsync(user, olderThan, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.HistoryPurged, user, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(olderThan is { } age ? $"Versions older than {age.TotalDays:0} days" : "All history and trash")}: {result.Versions} version(s), {result.Bytes} byte(s), from the command line."));
         await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Deleted {result.Versions} version(s), {result.Bytes} byte(s) of {user}'s history for good."));
         return 0;
     }

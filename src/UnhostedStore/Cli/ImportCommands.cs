@@ -41,6 +41,7 @@ internal static class ImportCommands
         {
             using var source = ArchiveSource.Open(path, services.GetRequiredService<IOptions<ImportOptions>>().Value);
             await console.Error.WriteLineAsync("import: checking the archive...");
+            await AuditCommands.RecordAsync(services, AuditKind.ImportStarted, user.UserName, $"From {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))} (mode: {mode.ToString().ToLowerInvariant()}), from the command line.");
             report = await services.GetRequiredService<Importer>().RunAsync(user.UserName!, source, mode, new Lines(console.Error), ct);
         }
         catch (ArchiveRefusedException e)

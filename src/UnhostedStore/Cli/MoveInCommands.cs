@@ -38,6 +38,7 @@ internal static class MoveInCommands
 
         var copier = services.GetRequiredService<MoveInCopier>();
         var job = await copier.CreateAsync(user.UserName!, old, token, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.MoveInStarted, user.UserName, $"From {from} ({old.StorageRoot}), from the command line.");
         await console.Error.WriteLineAsync("move-in: copying from " + old.StorageRoot + " (job " + job.Id + ")");
         job = await copier.RunAsync(job.Id, new Lines(console.Error), ct)
             ?? throw new CliException("This move-in is running elsewhere (the server or another command holds it); its progress shows on the account page.");

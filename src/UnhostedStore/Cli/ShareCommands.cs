@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.AspNetCore.Identity;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Origins;
 using UnhostedStore.Persistence;
 using UnhostedStore.Sharing;
@@ -81,6 +82,8 @@ internal sealed class ShareCommands(IServiceProvider services, CliConsole consol
             throw new CliException(created.Error!);
         }
 
+        await AuditCommands.RecordAsync(services, AuditKind.ShareCreated, account.UserName, AuditDetails.ShareCreated(created.Link!, "from the command line"));
+
         var origin = services.GetRequiredService<PublicUrls>().ConfiguredAccountOrigin();
         if (origin is null)
         {
@@ -117,10 +120,12 @@ internal sealed class ShareCommands(IServiceProvider services, CliConsole consol
     private async Task<int> RevokeAsync(string name, string idOrUrl, CancellationToken ct)
     {
         var account = await CliShared.FindUserAsync(services.GetRequiredService<UserManager<UserAccount>>(), name);
-        if (!await Links.RevokeAsync(account.UserName!, idOrUrl, ct))
+        if (await Links.RevokeLinkAsync(account.UserName!, idOrUrl, ct) is not { } revoked)
         {
             throw new CliException($"{name} has no active link '{idOrUrl}'.");
         }
+
+        await AuditCommands.RecordAsync(services, AuditKind.ShareRevoked, account.UserName, AuditDetails.ShareRevoked(revoked, "from the command line"));
 
         await console.Out.WriteLineAsync("Revoked the link; it no longer opens.");
         return 0;

@@ -88,18 +88,20 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var origin = ParseOrigin(originText ?? OperatorTokens.DefaultOrigin);
         var days = 0;
         if (expires is not null
-            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > 36500))
+            && (!int.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out days) || days > OperatorTokens.MaxDays))
         {
             throw new CliException($"--expires is a number of days (0 = until revoked), not '{expires}'.");
         }
 
-        // A leaving account's grants are suspended; a new one would let an app in again.
-        if (await PendingDeletions.IsDisabledAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct))
+        if (await OperatorTokens.RefusalAsync(services.GetRequiredService<StorageDbContext>(), user.UserName!, ct) is { } refusal)
         {
-            throw new CliException($"{user.UserName} is scheduled for erasure: no token can be issued until the deletion is cancelled.");
+            throw new CliException(refusal);
         }
 
         var issued = await services.GetRequiredService<OperatorTokens>().IssueAsync(user.UserName!, scopes, origin, days, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.GrantCreated, user.UserName, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{origin.Value}: {scopes}, {(days > 0 ? $"for {days} days" : "until revoked")}; a token issued from the command line."));
 
         // Nothing else goes to stdout, so `TOKEN=$(unhostedstore tokens issue …)` works.
         await console.Out.WriteLineAsync(issued.AccessToken);
@@ -114,7 +116,7 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         {
             rows.Add(
             [
-                grant.Origin,
+                grant.AppPasswordName is { } appPassword ? "app password \"" + appPassword + "\"" : grant.Origin,
                 grant.Scopes.ToString(),
                 grant.GrantedUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                 grant.ExpiresUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",
@@ -130,6 +132,13 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var user = await CliShared.FindUserAsync(Users, name);
         var origin = originText is null ? null : ParseOrigin(originText);
         var revoked = await Grants.RevokeAsync(user.UserName!, origin?.Value, ct);
+        if (revoked > 0)
+        {
+            await AuditCommands.RecordAsync(services, AuditKind.GrantRevoked, user.UserName, string.Create(
+                CultureInfo.InvariantCulture,
+                $"{origin?.Value ?? "All apps"} ({revoked} grant(s)), from the command line."));
+        }
+
         await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Revoked {revoked} grant(s) of {user.UserName}{(origin is null ? string.Empty : " for " + origin.Value)}."));
         return 0;
     }

@@ -106,7 +106,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
 
     private static Command InviteCommand(CliConsole console)
     {
-        var command = new Command("invite", "Print a one-time sign-up link (valid 7 days; needs Accounts:Signup=Invite).");
+        var command = new Command("invite", "Print a one-time sign-up link (valid 7 days; needs sign-up by invitation: settings signup invite).");
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(services => new UserCommands(services, console).InviteAsync(ct), ct));
         return command;
     }
@@ -126,6 +126,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         var password = withPassword ? await ReadPasswordAsync() : null;
         var result = await AccountCommands.CreateAsync(Users, services.GetRequiredService<TimeProvider>(), name, password, admin);
         CliShared.ThrowIfFailed(result);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminUserCreated, name, (admin ? "An administrator account" : "An account") + (password is null ? ", without a password." : ", with a password."));
         await console.Out.WriteLineAsync(password is null
             ? $"Created user {name} (no password: set one with 'users set-password {name} --password-stdin')."
             : $"Created user {name}.");
@@ -134,28 +135,21 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
 
     private async Task<int> ListAsync(CancellationToken ct)
     {
-        var db = services.GetRequiredService<StorageDbContext>();
-        var accounts = await Users.Users.AsNoTracking()
-            .Select(u => new { u.UserName, u.IsAdmin, u.CreatedUtc })
-            .ToListAsync(ct);
-        var usage = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.UserName, StringComparer.Ordinal, ct);
-
-        var quotas = services.GetRequiredService<Quotas>();
+        var accounts = await services.GetRequiredService<AccountDirectory>().ListAsync(null, 1, int.MaxValue, ct);
         var rows = new List<string[]> { new[] { "NAME", "ADMIN", "CREATED (UTC)", "USED BYTES", "DOCUMENTS", "QUOTA" } };
-        foreach (var a in accounts.OrderBy(a => a.UserName, StringComparer.Ordinal))
+        foreach (var a in accounts.Rows.OrderBy(a => a.UserName, StringComparer.Ordinal))
         {
-            usage.TryGetValue(a.UserName!, out var u);
             rows.Add(
             [
-                a.UserName!,
+                a.UserName,
                 a.IsAdmin ? "yes" : "no",
                 a.CreatedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                (u?.UsedBytes ?? 0).ToString(CultureInfo.InvariantCulture),
-                (u?.DocumentCount ?? 0).ToString(CultureInfo.InvariantCulture),
-                quotas.Effective(u?.QuotaBytes) switch
+                a.UsedBytes.ToString(CultureInfo.InvariantCulture),
+                a.DocumentCount.ToString(CultureInfo.InvariantCulture),
+                a.QuotaBytes switch
                 {
                     0 => "unlimited",
-                    var q => q.ToString(CultureInfo.InvariantCulture) + (u?.QuotaBytes is null ? " (default)" : string.Empty),
+                    var q => q.ToString(CultureInfo.InvariantCulture) + (a.OwnQuotaBytes is null ? " (default)" : string.Empty),
                 },
             ]);
         }
@@ -168,23 +162,8 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
     {
         var user = await CliShared.FindUserAsync(Users, name);
         var password = await ReadPasswordAsync();
-
-        // Validate before removing the old one, so a rejected password leaves the account as it was.
-        foreach (var validator in Users.PasswordValidators)
-        {
-            CliShared.ThrowIfFailed(await validator.ValidateAsync(Users, user, password));
-        }
-
-        if (await Users.HasPasswordAsync(user))
-        {
-            CliShared.ThrowIfFailed(await Users.RemovePasswordAsync(user));
-        }
-
-        CliShared.ThrowIfFailed(await Users.AddPasswordAsync(user, password));
-
-        // An admin reset also lifts a lockout from failed attempts.
-        CliShared.ThrowIfFailed(await Users.SetLockoutEndDateAsync(user, null));
-        CliShared.ThrowIfFailed(await Users.ResetAccessFailedCountAsync(user));
+        CliShared.ThrowIfFailed(await AccountCommands.SetPasswordAsync(Users, user, password));
+        await AuditCommands.RecordAsync(services, AuditKind.AdminPasswordSet, user.UserName, "A new password from the command line; any lockout lifted.");
         await console.Out.WriteLineAsync($"Password of {user.UserName} changed.");
         return 0;
     }
@@ -201,6 +180,9 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         var graceDays = services.GetRequiredService<IOptions<AccountOptions>>().Value.DeletionGraceDays;
         await ProgressAsync($"disabling {name}: grants suspended, login and public documents refused");
         var deletion = await services.GetRequiredService<AccountDeletions>().ScheduleAsync(user.UserName!, eraseNow: now, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AccountDeletionRequested, user.UserName, now || graceDays == 0
+            ? "From the command line, to be erased at once."
+            : $"From the command line; to be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}.");
         var db = services.GetRequiredService<StorageDbContext>();
         if (!now && graceDays > 0 && deletion.State == AccountDeletionState.Pending)
         {
@@ -236,13 +218,18 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
             throw new CliException($"There is no user '{name}'.");
         }
 
-        long? quota = text switch
+        if (!Quotas.TryParseOwnQuota(text, out var quota))
         {
-            "default" => null,
-            "unlimited" => 0,
-            _ => Sizes.TryParse(text, out var bytes) && bytes > 0 ? bytes : throw new CliException($"'{text}' is not a size: use e.g. 500M, 10G, 1T, a number of bytes, 'unlimited' or 'default'."),
-        };
+            throw new CliException($"'{text}' is not a size: {Quotas.OwnQuotaHint}.");
+        }
+
         await UserLock.SetQuotaAsync(services.GetRequiredService<StorageDbContext>(), name, quota, ct);
+        await AuditCommands.RecordAsync(services, AuditKind.AdminQuotaSet, name, quota switch
+        {
+            null => "The default quota.",
+            0 => "No quota.",
+            _ => string.Create(CultureInfo.InvariantCulture, $"{quota} bytes."),
+        });
         await console.Out.WriteLineAsync(quota switch
         {
             null => $"{name} now has the default quota.",
@@ -254,19 +241,17 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
 
     private async Task<int> InviteAsync(CancellationToken ct)
     {
-        var options = services.GetRequiredService<IOptions<AccountOptions>>().Value;
-        if (options.Signup != SignupPolicy.Invite)
+        var signup = await services.GetRequiredService<SignupSettings>().GetAsync(ct);
+        if (signup != SignupPolicy.Invite)
         {
-            throw new CliException($"Invite links work only with Accounts:Signup=Invite (it is {options.Signup}).");
+            throw new CliException($"Invite links work only with Accounts:Signup=Invite (it is {signup}; change it with 'settings signup invite').");
         }
 
         var token = await services.GetRequiredService<Invites>().CreateAsync("(cli)", ct);
-        var hosting = services.GetRequiredService<IOptions<HostingOptions>>().Value;
-        var origin = hosting.SplitHosts
-            ? new Uri(hosting.PublicOrigin ?? "https://" + hosting.AccountHost).Scheme + "://" + hosting.AccountHost
-            : hosting.PublicOrigin?.TrimEnd('/');
+        await AuditCommands.RecordAsync(services, AuditKind.AdminInviteCreated, null, "A one-time sign-up link, valid 7 days, from the command line.");
 
         // Without a configured public origin only the path is known; the operator adds the host.
+        var origin = services.GetRequiredService<PublicUrls>().ConfiguredAccountOrigin();
         await console.Out.WriteLineAsync((origin ?? string.Empty) + Invites.LinkPath(token));
         return 0;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.KeyRing;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.DataFreedom;
@@ -10,6 +11,7 @@ using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
+using UnhostedStore.Pages.Admin;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
@@ -55,6 +57,7 @@ public static class AppHost
         services.AddSingleton(TimeProvider.System);
         services.AddPublicUrls();
         services.AddAccounts();
+        services.AddDataProtectionKeys(configuration, database);
         services.AddTokenCache(database);
         services.AddOAuth(configuration);
         services.AddAbuseLimits();
@@ -72,6 +75,7 @@ public static class AppHost
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
         services.AddRazorPages().AddPageLocalization();
+        services.AddAdminPages();
     }
 
     public static void ConfigurePipeline(WebApplication app)

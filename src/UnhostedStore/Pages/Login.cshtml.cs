@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
@@ -19,7 +20,8 @@ public sealed class LoginModel(
     PageRateLimiter limiter,
     StorageDbContext db,
     AccountDeletions deletions,
-    IDataProtectionProvider protection) : PageModel
+    IDataProtectionProvider protection,
+    AuditTrail audit) : PageModel
 {
     /// <summary>How long the "cancel deletion" choice stays valid after the right password.</summary>
     private static readonly TimeSpan CancelTicketLifetime = TimeSpan.FromMinutes(15);
@@ -28,6 +30,9 @@ public sealed class LoginModel(
     // still follow) or a passkey (two factors already).
     private const string ByPassword = "|pwd";
     private const string ByPasskey = "|passkey";
+
+    /// <summary>Only after the right password or passkey (AccountSignIn): nobody else learns it.</summary>
+    private const string Disabled = "This account is disabled. Ask the administrator of this server to enable it again.";
 
     [BindProperty]
     [Required]
@@ -59,31 +64,37 @@ public sealed class LoginModel(
             return Page();
         }
 
-        // Per client IP, whichever accounts it tries (accounts also lock themselves).
+        // Per client IP, whichever accounts it tries; then per IP and name (LoginLockout).
         if (limiter.FailedLogins.Check(HttpContext) is { } wait)
         {
             return TooManyFailures(wait);
         }
 
         var name = UserName.Trim();
+        var check = await signIn.CheckLoginPasswordAsync(name, Password);
+        if (check.LockedFor is { } locked)
+        {
+            return LockedHere(locked);
+        }
+
+        if (check.User is not { } account)
+        {
+            // The same words, and about the same time, for a name that exists and one that does not.
+            limiter.FailedLogins.Record(HttpContext);
+            ModelState.AddModelError(string.Empty, NotRight);
+            return Page();
+        }
+
         if (await PendingDeletions.FindAsync(db, name, HttpContext.RequestAborted) is { } pending)
         {
             // A leaving account never logs in; the right password shows when it will be erased
-            // and how to cancel. A wrong one gets the usual answer, so nothing is revealed.
-            var check = await signIn.UserManager.FindByNameAsync(name) is { } account
-                ? await signIn.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true)
-                : Microsoft.AspNetCore.Identity.SignInResult.Failed;
-            if (check.Succeeded)
-            {
-                PendingDeletion = pending;
-                CancelTicket = Protector().Protect(name + ByPassword, CancelTicketLifetime);
-                return Page();
-            }
-
-            return Refused(check);
+            // and how to cancel.
+            PendingDeletion = pending;
+            CancelTicket = Protector().Protect(name + ByPassword, CancelTicketLifetime);
+            return Page();
         }
 
-        var result = await signIn.PasswordSignInAsync(name, Password, isPersistent: true, lockoutOnFailure: true);
+        var result = await signIn.SignInAfterPasswordAsync(account);
         if (result.RequiresTwoFactor)
         {
             return Redirect(LoginTwoFactorModel.PathFor(SafeReturnUrl));
@@ -133,7 +144,7 @@ public sealed class LoginModel(
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
             ? "Too many failed attempts. This account is locked for a while; try again later."
-            : "That passkey was not accepted. Try again, or log in with your password.");
+            : result.IsNotAllowed ? Disabled : "That passkey was not accepted. Try again, or log in with your password.");
         return Page();
     }
 
@@ -146,6 +157,21 @@ public sealed class LoginModel(
         HttpContext.User.HasClaim(c => c.Type == RecentLogin.MustEnrolClaim)
             ? LocalRedirect(TwoFactorEnrolmentGate.SecurityPath + "?ReturnUrl=" + Uri.EscapeDataString(SafeReturnUrl))
             : LocalRedirect(SafeReturnUrl);
+
+    /// <summary>The answer to a wrong password, whether or not the name is an account's.</summary>
+    public const string NotRight = "The user name or password is not right.";
+
+    /// <summary>This client has had too many wrong passwords for this name; any other network
+    /// still logs in to it.</summary>
+    private PageResult LockedHere(TimeSpan wait)
+    {
+        var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
+        Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
+        ModelState.AddModelError(string.Empty, $"Too many failed attempts for this user name from your network. Try again in {(minutes == 1 ? "a minute" : minutes + " minutes")}.");
+        var page = Page();
+        page.StatusCode = StatusCodes.Status429TooManyRequests;
+        return page;
+    }
 
     private PageResult TooManyFailures(TimeSpan wait)
     {
@@ -174,6 +200,13 @@ public sealed class LoginModel(
             return Page();
         }
 
+        // A disabled account stays as the admin left it, deletion and all.
+        if (await AccountStates.IsDisabledAsync(db, name, HttpContext.RequestAborted))
+        {
+            ModelState.AddModelError(string.Empty, Disabled);
+            return Page();
+        }
+
         var result = await deletions.CancelAsync(name, HttpContext.RequestAborted);
         if (result == CancelResult.AlreadyErasing)
         {
@@ -186,6 +219,8 @@ public sealed class LoginModel(
             ModelState.AddModelError(string.Empty, "This account no longer exists.");
             return Page();
         }
+
+        await audit.RecordAsync(AuditKind.AccountDeletionCancelled, account, AuditActor.Person(HttpContext, name), proof == ByPasskey ? "After a passkey login." : "After the password.");
 
         const string Back = "Your account is no longer being deleted. Everything is as it was: your documents, your apps and your public links.";
         if (proof == ByPasskey)
@@ -210,7 +245,7 @@ public sealed class LoginModel(
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
             ? "Too many failed attempts. This account is locked for a while; try again later."
-            : "The user name or password is not right.");
+            : result.IsNotAllowed ? Disabled : NotRight);
         return Page();
     }
 

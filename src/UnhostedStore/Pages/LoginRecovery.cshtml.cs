@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
@@ -15,7 +16,7 @@ namespace UnhostedStore.Pages;
 /// for an account without a password, instead of its passkey (user name and code). Each code
 /// works once; wrong codes count toward the account lockout and the per-network limit.
 /// </summary>
-public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db, IStringLocalizer<AccountText> t) : PageModel
+public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const string Path = "/login/recovery";
 
@@ -63,12 +64,36 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
             return page;
         }
 
+        // A code alone is counted per client IP and the name typed, as a password is; after the
+        // password, wrong codes count toward the account's own lockout instead.
+        var typedName = UserName?.Trim() ?? string.Empty;
+        if (!AfterPassword && signIn.LockedFor(typedName) is { } locked)
+        {
+            Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(locked);
+            ModelState.AddModelError(string.Empty, t["Recovery_LockedHere"]);
+            var page = Page();
+            page.StatusCode = StatusCodes.Status429TooManyRequests;
+            return page;
+        }
+
         var user = pending ?? await PasswordlessAccountAsync();
+        if (user is null)
+        {
+            // Which name was typed is not kept: it may belong to an account with a password,
+            // and the answer must not differ for it (see PasswordlessAccountAsync).
+            await audit.RecordAsync(AuditKind.LoginFailed, (string?)null, AuditActor.Anonymous(HttpContext), "A recovery code without the password, for a name that cannot log in that way.");
+        }
+
         var result = user is null
             ? Microsoft.AspNetCore.Identity.SignInResult.Failed
             : await signIn.RecoveryCodeSignInAsync(user, Code, afterPassword: AfterPassword);
         if (!result.Succeeded)
         {
+            if (!AfterPassword)
+            {
+                signIn.RecordFailure(typedName);
+            }
+
             limiter.FailedLogins.Record(HttpContext);
             ModelState.AddModelError(string.Empty, result.IsLockedOut ? t["TwoFactor_Locked"] : t["Recovery_NotRight"]);
             return Page();

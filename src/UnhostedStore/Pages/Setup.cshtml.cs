@@ -4,12 +4,13 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
 
 /// <summary>First run: the one-time link the server logs creates the admin account.</summary>
-public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, SetupLinks links, TimeProvider clock) : PageModel
+public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, SetupLinks links, TimeProvider clock, AuditTrail audit) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Token { get; set; }
@@ -21,7 +22,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
 
     [BindProperty]
     [Required(ErrorMessage = "Setup_Required")]
-    [StringLength(1024, MinimumLength = 10, ErrorMessage = "Setup_Length")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
     public string Password { get; set; } = string.Empty;
 
     public async Task<IActionResult> OnGetAsync() =>
@@ -52,6 +53,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
 
         links.Consume(Token);
         var user = await users.FindByNameAsync(UserName.Trim());
+        await audit.RecordAsync(AuditKind.AccountCreated, user!, AuditActor.Person(HttpContext, user!.UserName!), "The first account, an administrator, on the setup page.");
         await signIn.SignInAsync(user!, isPersistent: true);
         return Redirect("/account");
     }

@@ -2,22 +2,24 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
 
 /// <summary>
-/// Self sign-up, as <c>Accounts:Signup</c> allows: <c>Closed</c> (404), <c>Invite</c> (needs a
-/// valid, unused invite link) or <c>Open</c>.
+/// Self sign-up, as the sign-up policy allows (<see cref="SignupSettings"/>: set by an admin, kept
+/// in the database; <c>Accounts:Signup</c> until then): <c>Closed</c> (404), <c>Invite</c> (needs a
+/// valid, unused invite link) or <c>Open</c>. Read at every request, so a change holds at once.
 /// </summary>
 public sealed class SignupModel(
     UserManager<UserAccount> users,
     SignInManager<UserAccount> signIn,
     Invites invites,
     TimeProvider clock,
-    IOptions<AccountOptions> accounts) : PageModel
+    SignupSettings signup,
+    AuditTrail audit) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "invite")]
     public string? Invite { get; set; }
@@ -33,14 +35,19 @@ public sealed class SignupModel(
     [StringLength(1024)]
     public string Password { get; set; } = string.Empty;
 
-    public bool NeedsInvite => accounts.Value.Signup == SignupPolicy.Invite;
+    public const string NameNotAvailable = "That user name cannot be used. Choose another one.";
+
+    public SignupPolicy Policy { get; private set; }
+
+    public bool NeedsInvite => Policy == SignupPolicy.Invite;
 
     /// <summary>Set when the invite link is missing, expired or used up.</summary>
     public bool InviteInvalid { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (accounts.Value.Signup == SignupPolicy.Closed)
+        Policy = await signup.GetAsync(ct);
+        if (Policy == SignupPolicy.Closed)
         {
             return NotFound();
         }
@@ -50,7 +57,8 @@ public sealed class SignupModel(
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (accounts.Value.Signup == SignupPolicy.Closed)
+        Policy = await signup.GetAsync(ct);
+        if (Policy == SignupPolicy.Closed)
         {
             return NotFound();
         }
@@ -80,15 +88,18 @@ public sealed class SignupModel(
                 await invites.ReleaseAsync(Invite!, name, CancellationToken.None);
             }
 
+            // A taken name gets words that do not say "taken": user names are public addresses
+            // (user@host), so this tells little, but no more than needed to choose another.
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? "That user name is taken." : error.Description);
+                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? NameNotAvailable : error.Description);
             }
 
             return Page();
         }
 
         var account = await users.FindByNameAsync(name);
+        await audit.RecordAsync(AuditKind.AccountCreated, account!, AuditActor.Person(HttpContext, name), NeedsInvite ? "Signed up with an invite link." : "Signed up.");
         await signIn.SignInAsync(account!, isPersistent: true);
         return Redirect("/account");
     }

@@ -18,7 +18,7 @@ public static class AccountRowLock
             INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes")
             VALUES ({owner}, 1, 0, 0, 0)
             ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes", "QuotaBytes"
+            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes", "QuotaBytes", "ChangeSeq"
             """).ToListAsync(ct);
         var row = rows[0];
         var account = new StorageAccount
@@ -29,6 +29,7 @@ public static class AccountRowLock
             DocumentCount = row.DocumentCount,
             HistoryBytes = row.HistoryBytes,
             QuotaBytes = row.QuotaBytes,
+            ChangeSeq = row.ChangeSeq,
         };
         db.Accounts.Attach(account);
         return account;
@@ -45,5 +46,7 @@ public static class AccountRowLock
         public long HistoryBytes { get; set; }
 
         public long? QuotaBytes { get; set; }
+
+        public long ChangeSeq { get; set; }
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Identity;
 namespace UnhostedStore.Persistence;
 
 /// <summary>
-/// A server-wide setting an admin changes at run time (the CLI today, an admin page later), kept
+/// A server-wide setting an admin changes at run time (on the admin pages or with the CLI), kept
 /// in the database so that every instance on it agrees at once. Configuration gives only the
 /// value a setting has before it was ever changed.
 /// </summary>

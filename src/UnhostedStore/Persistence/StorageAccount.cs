@@ -26,4 +26,8 @@ public sealed class StorageAccount
     /// <summary>This user's quota in bytes: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
     /// no limit (<c>users set-quota</c>).</summary>
     public long? QuotaBytes { get; set; }
+
+    /// <summary>The last change-log sequence number given out (<see cref="ChangeLogEntry.Seq"/>):
+    /// the write that logs a change takes the next one, under the row lock.</summary>
+    public long ChangeSeq { get; set; }
 }

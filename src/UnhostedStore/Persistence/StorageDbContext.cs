@@ -27,6 +27,9 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<ModuleUsage> ModuleUsage => Set<ModuleUsage>();
 
+    /// <summary>Committed document changes, per user in order, for the change streams.</summary>
+    public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+
     public DbSet<GrantUsage> GrantUsage => Set<GrantUsage>();
 
     public DbSet<Invite> Invites => Set<Invite>();
@@ -38,6 +41,9 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
     public DbSet<ServerSetting> ServerSettings => Set<ServerSetting>();
+
+    /// <summary>The audit log: who did what to which account (<see cref="AuditEvent"/>).</summary>
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -87,17 +93,33 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(v => v.CreatedBy).HasMaxLength(256);
             e.Property(v => v.ReplacedBy).HasMaxLength(256);
 
-            // One document's history, and the version a path had at a point in time.
-            e.HasIndex(v => new { v.Owner, v.Path, v.ReplacedUtc });
-
-            // A user's oldest history first (quota purge, purge older than N days).
+            // Every write with history on inserts a row, so its indexes are kept few and
+            // append-mostly: a user's versions in the order they were replaced serve the quota
+            // purge, expiry, a folder as of a time and one document's versions (scanned within
+            // the user). An index led by the path would put each insert on a random page.
             e.HasIndex(v => new { v.Owner, v.ReplacedUtc });
 
-            // Reference checks before a blob is deleted.
-            e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+            // The trash: only deletions pay for this one.
+            e.HasIndex(v => new { v.Owner, v.Path }).HasFilter("\"Deleted\"").HasDatabaseName("IX_DocumentVersions_Trash");
 
-            // The expiry job's scan across users.
-            e.HasIndex(v => v.ReplacedUtc);
+            // Reference checks before a blob is deleted (inline versions have no entry).
+            e.HasIndex(v => v.BlobKey).HasFilter("\"BlobKey\" IS NOT NULL");
+        });
+
+        builder.Entity<ChangeLogEntry>(e =>
+        {
+            e.ToTable("ChangeLogEntries");
+
+            // A resume is one range scan of the key: the owner's entries after a sequence number.
+            e.HasKey(c => new { c.Owner, c.Seq });
+            e.Property(c => c.Seq).ValueGeneratedNever();
+            e.Property(c => c.Owner).HasMaxLength(64);
+            e.Property(c => c.Path).HasMaxLength(2048);
+            e.Property(c => c.ETag).HasMaxLength(64);
+            e.Property(c => c.ContentType).HasMaxLength(1024);
+
+            // The retention job's scan for entries older than the retention across users.
+            e.HasIndex(c => c.TimeUtc);
         });
 
         builder.Entity<ModuleUsage>(e =>
@@ -187,6 +209,28 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.HasKey(s => s.Name);
             e.Property(s => s.Name).HasMaxLength(64);
             e.Property(s => s.Value).HasMaxLength(256);
+        });
+
+        builder.Entity<AuditEvent>(e =>
+        {
+            e.ToTable("AuditEvents");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).ValueGeneratedOnAdd();
+            e.Property(a => a.Kind).HasMaxLength(AuditKinds.MaxCodeLength)
+                .HasConversion(k => AuditKinds.Code(k), code => AuditKinds.Parse(code));
+            e.Property(a => a.UserId).HasMaxLength(64);
+            e.Property(a => a.UserName).HasMaxLength(64);
+            e.Property(a => a.Actor).HasMaxLength(AuditEvent.MaxActor);
+            e.Property(a => a.Ip).HasMaxLength(64);
+            e.Property(a => a.UserAgent).HasMaxLength(AuditEvent.MaxUserAgent);
+            e.Property(a => a.Detail).HasMaxLength(AuditEvent.MaxDetail);
+
+            // A person's own activity page, and the admin page filtered by account name.
+            e.HasIndex(a => new { a.UserId, a.TimeUtc });
+            e.HasIndex(a => new { a.UserName, a.TimeUtc });
+
+            // The admin page's newest-first list and the retention job's oldest-first scan.
+            e.HasIndex(a => a.TimeUtc);
         });
     }
 }

@@ -116,7 +116,12 @@ public sealed class ShareLinks(StorageDbContext db, TimeProvider clock)
 
     /// <summary>Revokes <paramref name="owner"/>'s link with this id, or whose URL or token this
     /// is; false when they have no such active link.</summary>
-    public async Task<bool> RevokeAsync(string owner, string idOrUrl, CancellationToken ct)
+    public async Task<bool> RevokeAsync(string owner, string idOrUrl, CancellationToken ct) =>
+        await RevokeLinkAsync(owner, idOrUrl, ct) is not null;
+
+    /// <summary>As <see cref="RevokeAsync"/>, naming the link it revoked (its id and path, for
+    /// the audit log: never the URL, which holds the token), or null.</summary>
+    public async Task<ShareLink?> RevokeLinkAsync(string owner, string idOrUrl, CancellationToken ct)
     {
         var key = idOrUrl.Trim();
         string? id = ShareTokens.LooksLikeId(key) ? key : null;
@@ -126,17 +131,31 @@ public sealed class ShareLinks(StorageDbContext db, TimeProvider clock)
             var token = SharePaths.ParseTarget(TargetOf(key))?.Token ?? key;
             if (!ShareTokens.LooksLikeToken(token))
             {
-                return false;
+                return null;
             }
 
             hash = ShareTokens.Hash(token);
         }
 
+        var link = await db.ShareLinks.AsNoTracking()
+            .FirstOrDefaultAsync(l => l.Owner == owner && l.RevokedUtc == null && (id != null ? l.Id == id : l.TokenHash == hash), ct);
+        if (link is null)
+        {
+            return null;
+        }
+
+        // Conditional on still being active: of two revocations at once, one reports it.
         var now = Now;
         var revoked = await db.ShareLinks
-            .Where(l => l.Owner == owner && l.RevokedUtc == null && (id != null ? l.Id == id : l.TokenHash == hash))
+            .Where(l => l.Id == link.Id && l.RevokedUtc == null)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.RevokedUtc, now), ct);
-        return revoked > 0;
+        if (revoked == 0)
+        {
+            return null;
+        }
+
+        link.RevokedUtc = now;
+        return link;
     }
 
     /// <summary>The link whose token this is, or null; one indexed read, never cached.</summary>

@@ -1,10 +1,12 @@
+using UnhostedStore.Storage.Changes;
+
 namespace UnhostedStore.Storage;
 
-/// <summary>The folder operations (draft-26 §4, §5): listing, and refusing writes.</summary>
+/// <summary>The folder operations (draft-26 §4, §5): listing, change streams, and refusing writes.</summary>
 public static class FolderHandlers
 {
     public static Task<StorageOutcome> ListAsync(StorageRequest request) =>
-        request.Services.GetRequiredService<FolderReads>().GetFolderAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
+        ChangeStreamEndpoint.IsStreamRequest(request.Context) ? ChangeStreamEndpoint.RunAsync(request) : request.Services.GetRequiredService<FolderReads>().GetFolderAsync(request.Owner, request.Path, request.Conditions, request.Aborted);
 
     // draft-26 §5: folders are implicit; PUT and DELETE on them are malformed requests.
     public static Task<StorageOutcome> RefusePutAsync(StorageRequest request) =>

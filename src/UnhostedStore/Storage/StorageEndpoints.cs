@@ -86,6 +86,7 @@ public static class StorageEndpoints
         // its own bucket: behind a shared NAT, others' requests never use up a valid credential's
         // permits (draft-26 §14 asks to limit abuse, not users). A known token costs a cache look-up.
         var services = context.RequestServices;
+        Changes.ChangeStreamEndpoint.AdoptQueryToken(context);
         var credentials = await services.GetRequiredService<StorageAuthenticator>().ReadAsync(context);
         var limiter = services.GetRequiredService<StorageRateLimiter>();
         if (limiter.TryAcquireRequest(context, credentials.ValidKey) is { } retryAfter)

@@ -60,10 +60,13 @@ public abstract record StorageOutcome
     public sealed record NotImplemented(string Reason) : StorageOutcome;
 
     /// <summary>429 (draft-26 §5): this client sent too much; try again after <paramref name="RetryAfter"/>.</summary>
-    public sealed record TooManyRequests(TimeSpan RetryAfter) : StorageOutcome;
+    public sealed record TooManyRequests(TimeSpan RetryAfter, string? Reason = null) : StorageOutcome;
 
     /// <summary>503: the database or the blob store is unreachable; try again shortly.</summary>
     public sealed record ServiceUnavailable(string Reason) : StorageOutcome;
+
+    /// <summary>The handler wrote the whole response itself (a change stream); nothing more is written.</summary>
+    public sealed record Streamed : StorageOutcome;
 
     /// <summary>The client went away mid-request; nothing is written to it.</summary>
     public sealed record Aborted : StorageOutcome;

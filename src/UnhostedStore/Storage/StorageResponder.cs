@@ -27,6 +27,11 @@ public static class StorageResponder
     {
         var response = context.Response;
         var headers = response.Headers;
+        if (outcome is StorageOutcome.Streamed)
+        {
+            return;
+        }
+
         var head = StorageEndpoints.IsMethod(context.Request.Method, HttpMethods.Head);
         ApplySecurityHeaders(context);
         switch (outcome)
@@ -143,7 +148,7 @@ public static class StorageResponder
 
             case StorageOutcome.TooManyRequests tooMany:
                 headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(tooMany.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests");
+                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, tooMany.Reason is { } why ? "Too many requests: " + why : "Too many requests");
                 return;
 
             case StorageOutcome.ServiceUnavailable unavailable:
@@ -153,6 +158,9 @@ public static class StorageResponder
 
             case StorageOutcome.Aborted:
                 context.Abort();
+                return;
+
+            case StorageOutcome.Streamed:
                 return;
 
             default:
@@ -265,7 +273,8 @@ public static class Cors
     /// long to wait and why it was refused.</summary>
     public const string ExposedHeaders = "ETag, Content-Type, Content-Length, Content-Range, Accept-Ranges, Last-Modified, Retry-After, WWW-Authenticate";
 
-    public const string AllowedHeaders = "Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range";
+    /// <summary>Last-Event-ID: a change stream's resume point (spec/changes-extension.md).</summary>
+    public const string AllowedHeaders = "Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range, Last-Event-ID";
 
     public static void Apply(HttpContext context)
     {

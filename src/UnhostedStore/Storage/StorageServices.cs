@@ -1,4 +1,5 @@
 using UnhostedStore.Configuration;
+using UnhostedStore.Storage.Changes;
 using UnhostedStore.Storage.History;
 using UnhostedStore.Storage.Moving;
 
@@ -25,6 +26,7 @@ public static class StorageServices
         services.AddScoped<HistoryExpiry>();
         services.AddHostedService<HistoryExpiryJob>();
         services.AddScoped<Moves>();
+        services.AddChangeStreams();
         return services;
     }
 }

@@ -10,7 +10,7 @@ namespace UnhostedStore.Storage;
 /// each checked as if alone (draft-26 §4–§6: clashes, preconditions, the quota, every
 /// ancestor's new version, the usage counters).
 /// </summary>
-public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock)
+public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock, Changes.ChangeHub changes)
 {
     /// <summary>
     /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
@@ -93,8 +93,10 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
             }
         }
 
+        var logged = LogChanges(account, batch, now);
         await db.SaveChangesAsync(none);
         await tx.CommitAsync(none);
+        PublishChanges(owner, logged);
     }
 
     /// <summary>Whether a write changed something (and its batch commits it).</summary>

@@ -18,6 +18,12 @@ public static class WebFingerEndpoints
 
     public const string Version = "draft-dejong-remotestorage-26";
 
+    /// <summary>Live change notifications (spec/changes-extension.md §2): "SSE" when a folder GET
+    /// with <c>Accept: text/event-stream</c> opens a change stream, null when not offered.</summary>
+    public const string ChangesProperty = "http://remotestorage.io/spec/changes";
+
+    public const string ChangesOverSse = "SSE";
+
     public static IEndpointConventionBuilder MapWebFinger(this IEndpointRouteBuilder app) =>
         app.MapMethods(Path, ["GET", "HEAD", "OPTIONS"], HandleAsync).WithDisplayName("webfinger");
 
@@ -81,6 +87,14 @@ public static class WebFingerEndpoints
             json.WriteString("http://tools.ietf.org/html/rfc6749#section-3.1", authorize);
             json.WriteString("http://tools.ietf.org/html/rfc6749#section-3.2", token);
             json.WriteString("http://tools.ietf.org/html/rfc7636", "S256");
+            if (services.GetRequiredService<IConfiguration>().GetValue("Storage:ChangeStreams:Enabled", true))
+            {
+                json.WriteString(ChangesProperty, ChangesOverSse);
+            }
+            else
+            {
+                json.WriteNull(ChangesProperty);
+            }
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndArray();

@@ -51,7 +51,7 @@ public abstract class OpenSignupTests(OpenSignupFixture server)
         using (var taken = await browser.SubmitAsync(page, "id=\"signup\"", ("UserName", user), ("Password", "another password")))
         {
             Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
-            Assert.Contains("That user name is taken.", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("That user name cannot be used. Choose another one.", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         var other = ServerFixture.NewUser();

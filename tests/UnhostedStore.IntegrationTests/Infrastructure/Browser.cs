@@ -42,6 +42,9 @@ public sealed class Browser : IDisposable
     /// client on loopback is a trusted proxy), so abuse-limit tests can be several clients.</summary>
     public string? ClientIp { get; init; }
 
+    /// <summary>When set, sent as the User-Agent header (the audit log records it).</summary>
+    public string? UserAgent { get; init; }
+
     public CookieContainer Cookies { get; }
 
     /// <summary>The page last fetched by <see cref="GetPageAsync"/>.</summary>
@@ -126,6 +129,11 @@ public sealed class Browser : IDisposable
         if (ClientIp is not null)
         {
             request.Headers.Add("X-Forwarded-For", ClientIp);
+        }
+
+        if (UserAgent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         }
     }
 

@@ -84,7 +84,7 @@ public abstract class WebFingerTests(ServerFixture server)
     {
         var props = (await LinkAsync(await KnownUserAsync())).GetProperty("properties");
         var values = props.EnumerateObject().ToList();
-        Assert.Equal(8, values.Count);
+        Assert.Equal(9, values.Count);
         Assert.All(values, p => Assert.True(p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null, p.Name + " is " + p.Value.ValueKind));
     }
 

@@ -96,7 +96,7 @@ public abstract class CorsTests(ServerFixture server)
         }
 
         var headers = response.Header("Access-Control-Allow-Headers");
-        Assert.Equal("Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range", headers);
+        Assert.Equal("Authorization, Content-Type, Content-Length, Origin, X-Requested-With, If-Match, If-None-Match, Range, Last-Event-ID", headers);
         var allowed = SplitList(headers).Select(h => h.ToLowerInvariant()).ToList();
         foreach (var h in PreflightHeaders)
         {

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Persistence;
 
@@ -11,44 +10,15 @@ namespace UnhostedStore.Accounts.Security;
 /// <c>Accounts:RequireTwoFactor</c> is only the value until the row exists. Read at each login
 /// (no cache), so a change applies to the next login everywhere.
 /// </summary>
-public sealed class LoginPolicy(StorageDbContext db, UserManager<UserAccount> users, IOptions<AccountOptions> options, TimeProvider clock)
+public sealed class LoginPolicy(SettingsStore settings, UserManager<UserAccount> users, IOptions<AccountOptions> options)
 {
     public const string RequireTwoFactorSetting = "Accounts.RequireTwoFactor";
 
-    public async Task<bool> RequireTwoFactorAsync(CancellationToken ct)
-    {
-        var value = await db.ServerSettings.AsNoTracking()
-            .Where(s => s.Name == RequireTwoFactorSetting)
-            .Select(s => s.Value)
-            .FirstOrDefaultAsync(ct);
-        return value is null ? options.Value.RequireTwoFactor : value == "true";
-    }
+    public async Task<bool> RequireTwoFactorAsync(CancellationToken ct) =>
+        await settings.GetAsync(RequireTwoFactorSetting, ct) is { } value ? value == "true" : options.Value.RequireTwoFactor;
 
-    public async Task SetRequireTwoFactorAsync(bool required, CancellationToken ct)
-    {
-        var value = required ? "true" : "false";
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (await UpdateAsync(value, now, ct) > 0)
-        {
-            return;
-        }
-
-        try
-        {
-            db.ServerSettings.Add(new ServerSetting { Name = RequireTwoFactorSetting, Value = value, UpdatedUtc = now });
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            // Another instance inserted the row meanwhile: this later change still wins.
-            db.ChangeTracker.Clear();
-            await UpdateAsync(value, now, ct);
-        }
-    }
-
-    private Task<int> UpdateAsync(string value, DateTime now, CancellationToken ct) =>
-        db.ServerSettings.Where(s => s.Name == RequireTwoFactorSetting)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Value, value).SetProperty(s => s.UpdatedUtc, now), ct);
+    public Task SetRequireTwoFactorAsync(bool required, CancellationToken ct) =>
+        settings.SetAsync(RequireTwoFactorSetting, required ? "true" : "false", ct);
 
     /// <summary>Whether <paramref name="user"/> has a second factor: an authenticator app
     /// (TOTP) turned on, or a passkey.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
 using UnhostedStore.Blobs;
 using UnhostedStore.Persistence;
@@ -35,7 +36,8 @@ public sealed partial class AccountEraser(
     IBlobStore blobs,
     UserManager<UserAccount> users,
     TimeProvider clock,
-    ILogger<AccountEraser> logger)
+    ILogger<AccountEraser> logger,
+    AuditTrail audit)
 {
     /// <summary>How long a claim holds without renewal; each step renews it.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
@@ -159,7 +161,8 @@ public sealed partial class AccountEraser(
 
         await RenewAsync(userName, ct);
         await DeleteAccountRowsAsync(userName, ct);
-        if (await users.FindByNameAsync(userName) is { } account)
+        var account = await users.FindByNameAsync(userName);
+        if (account is not null)
         {
             var result = await users.DeleteAsync(account);
             if (!result.Succeeded)
@@ -170,6 +173,12 @@ public sealed partial class AccountEraser(
 
         var owner = Owner;
         await db.AccountDeletions.Where(d => d.UserName == userName && d.LeaseOwner == owner).ExecuteDeleteAsync(ct);
+
+        // The log outlives the account: its rows name it by id and name, not by a foreign key.
+        const string Erased = "Documents, history, apps and the account itself are erased for good.";
+        await (account is null
+            ? audit.RecordAsync(AuditKind.AccountDeleted, userName, AuditActor.System, Erased)
+            : audit.RecordAsync(AuditKind.AccountDeleted, account, AuditActor.System, Erased));
         return true;
     }
 
@@ -295,6 +304,7 @@ public sealed partial class AccountEraser(
         await db.ModuleUsage.Where(m => m.Owner == userName).ExecuteDeleteAsync(ct);
         await db.Invites.Where(i => i.CreatedBy == userName).ExecuteDeleteAsync(ct);
         await db.ShareLinks.Where(l => l.Owner == userName).ExecuteDeleteAsync(ct);
+        await db.ChangeLog.Where(c => c.Owner == userName).ExecuteDeleteAsync(ct);
 
         // An invite the person signed up with stays used (UsedBy null would make it valid again),
         // without their name.

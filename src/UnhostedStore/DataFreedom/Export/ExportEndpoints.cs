@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.DataFreedom.Export;
 
@@ -17,7 +19,7 @@ public static partial class ExportEndpoints
         return app;
     }
 
-    private static async Task DownloadAsync(HttpContext context, AccountExporter exporter, ILoggerFactory loggers)
+    private static async Task DownloadAsync(HttpContext context, AccountExporter exporter, AuditTrail audit, ILoggerFactory loggers)
     {
         var owner = context.User.Identity?.Name ?? throw new InvalidOperationException("not logged in");
         var ct = context.RequestAborted;
@@ -43,6 +45,11 @@ public static partial class ExportEndpoints
             return;
         }
 
+        await audit.RecordAsync(
+            AuditKind.ExportStarted,
+            owner,
+            AuditActor.Person(context, owner),
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(module is null ? "The whole storage" : $"The module {module}")}: {run.DocumentsTotal} documents, {run.BytesTotal} bytes, on the account page."));
         var response = context.Response;
         response.ContentType = "application/zip";
 

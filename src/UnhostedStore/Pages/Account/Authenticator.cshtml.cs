@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
@@ -16,7 +17,7 @@ namespace UnhostedStore.Pages.Account;
 /// proves it was added, then two-step verification is on and 10 recovery codes are shown, once.
 /// </summary>
 [Authorize]
-public sealed class AuthenticatorModel(AccountSignIn signIn, IStringLocalizer<AccountText> t) : PageModel
+public sealed class AuthenticatorModel(AccountSignIn signIn, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const int RecoveryCodeCount = 10;
 
@@ -113,6 +114,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn, IStringLocalizer<Ac
         await Users.SetTwoFactorEnabledAsync(account, true);
         RecoveryCodes = (await Users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount))!.ToList();
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.TwoFactorEnabled, account, AuditActor.Person(HttpContext, account.UserName!), $"With an authenticator app; {RecoveryCodes.Count} new recovery codes.");
         return Page();
     }
 

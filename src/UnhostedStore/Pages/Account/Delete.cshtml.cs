@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Pages.Text;
@@ -26,7 +27,7 @@ public sealed class DeleteModel(
     AccountDeletions deletions,
     IOptions<AccountOptions> options,
     TimeProvider clock,
-    IStringLocalizer<AccountText> t) : PageModel
+    IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Delete_PasswordRequired")]
@@ -92,6 +93,7 @@ public sealed class DeleteModel(
         }
 
         var deletion = await deletions.ScheduleAsync(account.UserName!, eraseNow: false, HttpContext.RequestAborted);
+        await audit.RecordAsync(AuditKind.AccountDeletionRequested, account, AuditActor.Person(HttpContext, account.UserName!), $"On the account page; to be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}.");
         await signIn.SignOutAsync();
 
         // This response already shows the page as logged out.

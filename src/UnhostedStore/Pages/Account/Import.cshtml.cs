@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.DataFreedom.Import;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
@@ -15,7 +16,7 @@ namespace UnhostedStore.Pages.Account;
 /// a job whose id is in the URL, so a reload shows it; the page polls <c>?handler=status</c>.
 /// </summary>
 [Authorize]
-public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database, IStringLocalizer<AccountText> t) : PageModel
+public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public ImportJob? Job { get; private set; }
 
@@ -88,6 +89,7 @@ public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> datab
         }
 
         var job = jobs.Start(Owner, temp, mode);
+        await audit.RecordAsync(AuditKind.ImportStarted, Owner, AuditActor.Person(HttpContext, Owner), $"A zip of {IndexModel.Size(archive.Length)}, uploaded on the account page (mode: {mode.ToString().ToLowerInvariant()}).");
         return RedirectToPage(new { job = job.Id });
     }
 

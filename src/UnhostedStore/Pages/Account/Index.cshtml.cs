@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages.OAuth;
@@ -14,8 +15,9 @@ using UnhostedStore.Persistence;
 namespace UnhostedStore.Pages.Account;
 
 /// <summary>
-/// The user's own page: storage address, connected apps (grants) with revocation, storage
-/// usage per module, and for admins the invite button.
+/// The user's own page: storage address, apps that open with it (draft-26 §11), connected apps
+/// and app passwords (grants) with revocation, storage usage against the quota and per module,
+/// and for admins the way to the admin pages and the invite button.
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
@@ -26,9 +28,17 @@ public sealed class IndexModel(
     Invites invites,
     PublicUrls urls,
     IOptions<AccountOptions> accounts,
-    Quotas quotas) : PageModel
+    SignupSettings signup,
+    Quotas quotas,
+    AuditTrail audit) : PageModel
 {
-    public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
+    public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc, string? AppPasswordName = null)
+    {
+        public bool IsAppPassword => AppPasswordName is not null;
+
+        /// <summary>How the page names it: the app's origin, or the app password's name.</summary>
+        public string Title => AppPasswordName ?? Origin;
+    }
 
     public sealed record ModuleRow(string Module, long UsedBytes, long DocumentCount)
     {
@@ -52,9 +62,13 @@ public sealed class IndexModel(
 
     public IReadOnlyList<ModuleRow> Modules { get; private set; } = [];
 
+    /// <summary>Apps to open already pointed at this storage (<c>Accounts:Apps</c>).</summary>
+    public IReadOnlyList<StorageFirstLink> KnownApps { get; private set; } = [];
+
     public bool IsAdmin { get; private set; }
 
-    public SignupPolicy Signup => accounts.Value.Signup;
+    /// <summary>The sign-up policy in force, for admins (the invite button needs invitations).</summary>
+    public SignupPolicy Signup { get; private set; }
 
     public string? InviteLink { get; private set; }
 
@@ -66,8 +80,11 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
     {
         var user = CurrentUser();
+        var grant = string.IsNullOrEmpty(id) ? null : (await grants.ListAsync(user, ct)).FirstOrDefault(g => g.AuthorizationId == id);
         if (!string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(user, id, ct))
         {
+            var (kind, what) = grant?.AppPasswordName is { } name ? (AuditKind.AppPasswordRevoked, $"App password \"{name}\"") : (AuditKind.GrantRevoked, grant?.Origin ?? "An app");
+            await audit.RecordAsync(kind, user, AuditActor.Person(HttpContext, user), $"{what} on the account page.");
             Message = "Access revoked. The app can no longer use your storage.";
         }
         else
@@ -81,6 +98,11 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
     {
         var count = await grants.RevokeAsync(CurrentUser(), origin: null, ct);
+        if (count > 0)
+        {
+            await audit.RecordAsync(AuditKind.GrantRevoked, CurrentUser(), AuditActor.Person(HttpContext, CurrentUser()), $"All apps ({count} grant{(count == 1 ? string.Empty : "s")}) on the account page.");
+        }
+
         Message = count == 1 ? "Access revoked for 1 app." : $"Access revoked for all apps ({count} grants).";
         return RedirectToPage();
     }
@@ -94,6 +116,7 @@ public sealed class IndexModel(
         }
 
         var token = await invites.CreateAsync(account.UserName!, ct);
+        await audit.RecordAsync(AuditKind.AdminInviteCreated, (string?)null, AuditActor.Admin(HttpContext, account.UserName!), "A one-time sign-up link, valid 7 days, made on the account page.");
         InviteLink = urls.AccountOrigin(Request) + Invites.LinkPath(token);
         return await ShowAsync(ct);
     }
@@ -111,6 +134,11 @@ public sealed class IndexModel(
 
         UserName = account.UserName!;
         IsAdmin = account.IsAdmin;
+        if (IsAdmin)
+        {
+            Signup = await signup.GetAsync(ct);
+        }
+
         Address = UserName + "@" + new Uri(urls.AccountOrigin(Request)).Authority;
 
         var list = await grants.ListAsync(UserName, ct);
@@ -121,8 +149,10 @@ public sealed class IndexModel(
                 g.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList(),
                 g.GrantedUtc,
                 lastUsed.TryGetValue(g.AuthorizationId, out var t) ? t : null,
-                g.ExpiresUtc))
+                g.ExpiresUtc,
+                g.AppPasswordName))
             .ToList();
+        KnownApps = StorageFirstLinks.For(accounts.Value.ListedApps, Address);
 
         var summary = await quotas.UsageAsync(db, UserName, ct);
         UsedBytes = summary.UsedBytes;

@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Primitives;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.DataFreedom.MoveIn;
 using UnhostedStore.Pages.Text;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
 
@@ -20,7 +22,7 @@ namespace UnhostedStore.Pages.Account;
 /// it here with the antiforgery token.
 /// </summary>
 [Authorize]
-public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, MoveInTokenExchange exchange, IDataProtectionProvider protection, IStringLocalizer<AccountText> t) : PageModel
+public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, MoveInTokenExchange exchange, IDataProtectionProvider protection, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     [BindProperty(Name = "access_token")]
     public string? AccessToken { get; set; }
@@ -111,6 +113,7 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, Mo
         var old = new OldServer(pending.Address, new Uri(pending.StorageRoot), new Uri(pending.StorageRoot));
         var job = await copier.CreateAsync(pending.Owner, old, token, ct);
         jobs.Start(job.Id);
+        await audit.RecordAsync(AuditKind.MoveInStarted, pending.Owner, AuditActor.Person(HttpContext, pending.Owner), $"From {pending.Address} ({pending.StorageRoot}), on the account page.");
         return Redirect("/account/move-in?job=" + job.Id);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Persistence;
 
@@ -15,7 +16,7 @@ namespace UnhostedStore.Pages.Account;
 /// </summary>
 [Authorize]
 [RequireRecentLogin]
-public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn) : PageModel
+public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, AuditTrail audit) : PageModel
 {
     [BindProperty]
     [StringLength(1024)]
@@ -87,6 +88,7 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
 
         // The security stamp changed: renew this browser's cookie so it stays logged in.
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasswordChanged, account, AuditActor.Person(HttpContext, account.UserName!), HasPassword ? "Changed on the password page." : "Set on the password page (the account had none).");
         Message = HasPassword ? "Your password was changed." : "Your password is set. You can log in with it again.";
         return RedirectToPage("/Account/Index");
     }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
 
@@ -11,7 +13,7 @@ namespace UnhostedStore.Pages.Account;
 /// </summary>
 [Authorize]
 [RequireRecentLogin]
-public sealed class RecoveryCodesModel(AccountSignIn signIn) : PageModel
+public sealed class RecoveryCodesModel(AccountSignIn signIn, AuditTrail audit) : PageModel
 {
     public int Left { get; private set; }
 
@@ -46,6 +48,7 @@ public sealed class RecoveryCodesModel(AccountSignIn signIn) : PageModel
 
         Codes = (await signIn.UserManager.GenerateNewTwoFactorRecoveryCodesAsync(account, AuthenticatorModel.RecoveryCodeCount))!.ToList();
         Left = Codes.Count;
+        await audit.RecordAsync(AuditKind.RecoveryCodesGenerated, account, AuditActor.Person(HttpContext, account.UserName!), $"{Codes.Count} new codes; the old ones no longer work.");
         return Page();
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Localization;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
@@ -18,7 +19,7 @@ namespace UnhostedStore.Pages.Account;
 /// or without a second factor while the server requires one.
 /// </summary>
 [Authorize]
-public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, IStringLocalizer<AccountText> t) : PageModel
+public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const int MaxPasskeyName = 100;
 
@@ -100,6 +101,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         }
 
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasskeyAdded, account, Actor(account), $"Passkey “{passkey.Name}”.");
         Message = t["Passkey_Added", passkey.Name!];
         return AfterChange();
     }
@@ -154,6 +156,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         await Users.RemovePasskeyAsync(account, passkey.CredentialId);
         await PasskeyUses.ForgetAsync(Users, account, passkey.CredentialId);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasskeyRemoved, account, Actor(account), $"Passkey “{passkey.Name}”.");
         Message = t["Passkey_Removed", passkey.Name!];
         return RedirectToPage();
     }
@@ -180,6 +183,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         // The old key is of no use any more; setting up again starts with a new one.
         await Users.ResetAuthenticatorKeyAsync(account);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.TwoFactorDisabled, account, Actor(account), "The authenticator app no longer logs in.");
         Message = t["Totp_TurnedOff"];
         return RedirectToPage();
     }
@@ -203,6 +207,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         await Users.RemovePasswordAsync(account);
         await signIn.RefreshSignInAsync(account);
+        await audit.RecordAsync(AuditKind.PasswordRemoved, account, Actor(account), "Logs in with passkeys only.");
         Message = t["Password_Removed"];
         return RedirectToPage();
     }
@@ -224,6 +229,8 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         Required = await policy.RequireTwoFactorAsync(HttpContext.RequestAborted);
         return Page();
     }
+
+    private AuditActor Actor(UserAccount account) => AuditActor.Person(HttpContext, account.UserName!);
 
     private async Task<IActionResult> RefuseAsync(UserAccount account, string reason)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
@@ -18,7 +19,7 @@ namespace UnhostedStore.Pages.Account;
 /// links, so any page may post to it; it answers with this page showing the new URL, once.
 /// </summary>
 [Authorize]
-public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls, IStringLocalizer<ShareText> t) : PageModel
+public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls, IStringLocalizer<ShareText> t, AuditTrail audit) : PageModel
 {
     public const string PagePath = "/account/shares";
 
@@ -66,6 +67,7 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
             if (created.Succeeded)
             {
                 CreatedUrl = urls.AccountOrigin(Request) + SharePaths.Prefix + created.Token;
+                await audit.RecordAsync(AuditKind.ShareCreated, Owner, AuditActor.Person(HttpContext, Owner), AuditDetails.ShareCreated(created.Link!, "on the share links page"));
                 CreatedPath = created.Link!.Path;
                 SharePath = string.Empty;
             }
@@ -86,7 +88,13 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
 
     public async Task<IActionResult> OnPostRevokeAsync([FromForm] string? id, CancellationToken ct)
     {
-        Message = !string.IsNullOrEmpty(id) && ShareTokens.LooksLikeId(id) && await links.RevokeAsync(Owner, id, ct)
+        var revoked = !string.IsNullOrEmpty(id) && ShareTokens.LooksLikeId(id) ? await links.RevokeLinkAsync(Owner, id, ct) : null;
+        if (revoked is not null)
+        {
+            await audit.RecordAsync(AuditKind.ShareRevoked, Owner, AuditActor.Person(HttpContext, Owner), AuditDetails.ShareRevoked(revoked, "on the share links page"));
+        }
+
+        Message = revoked is not null
             ? t["Revoked_Done"]
             : t["Revoked_Already"];
         return RedirectToPage();

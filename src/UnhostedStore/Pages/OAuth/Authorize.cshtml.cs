@@ -8,8 +8,10 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
 using UnhostedStore.Pages.Text;
+using UnhostedStore.Persistence;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace UnhostedStore.Pages.OAuth;
@@ -23,7 +25,7 @@ public sealed class AuthorizeModel(
     IOpenIddictApplicationManager applications,
     Grants grants,
     IOptions<AccountOptions> accounts,
-    IStringLocalizer<ConsentText> t) : PageModel
+    IStringLocalizer<ConsentText> t, AuditTrail audit) : PageModel
 {
     public string Origin { get; private set; } = string.Empty;
 
@@ -87,6 +89,7 @@ public sealed class AuthorizeModel(
         }
 
         var authorizationId = await grants.CreateAsync(user, applicationId, scopes, chosen, ct);
+        await audit.RecordAsync(AuditKind.GrantCreated, user, AuditActor.Person(HttpContext, user), GrantDetail(origin, scopes, chosen));
         var expires = chosen > 0 ? DateTime.UtcNow.AddDays(chosen) : (DateTime?)null;
         return SignIn(grants.CreatePrincipal(user, authorizationId, scopes, expires), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -104,6 +107,10 @@ public sealed class AuthorizeModel(
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value.ToString() ?? string.Empty))
             .ToList();
     }
+
+    /// <summary>What the audit log says about a new grant: the app, what it may do, how long.</summary>
+    public static string GrantDetail(string origin, ScopeSet scopes, int days) =>
+        $"{origin} may {string.Join(", ", scopes.Scopes.Select(Describe))}, {(days > 0 ? $"for {days} day{(days == 1 ? string.Empty : "s")}" : "until revoked")}.";
 
     /// <summary>Plain words for one scope (draft-26 §9; `m` also covers /public/m/).</summary>
     public static string Describe(Scope scope) => (scope.IsRoot, scope.CanWrite) switch

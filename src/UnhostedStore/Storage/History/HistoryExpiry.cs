@@ -32,12 +32,11 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
         var (count, bytes) = (0, 0L);
         while (true)
         {
-            // The oldest first, across owners, through the ReplacedUtc index.
-            var owners = await db.DocumentVersions.AsNoTracking()
-                .Where(v => v.ReplacedUtc < cutoff)
-                .OrderBy(v => v.ReplacedUtc)
-                .Take(BatchSize)
-                .Select(v => v.Owner)
+            // Per account, one probe of its (Owner, ReplacedUtc) index: the account rows are
+            // few, the version rows many.
+            var owners = await db.Accounts.AsNoTracking()
+                .Where(a => db.DocumentVersions.Any(v => v.Owner == a.UserName && v.ReplacedUtc < cutoff))
+                .Select(a => a.UserName)
                 .ToListAsync(ct);
             if (owners.Count == 0)
             {
@@ -45,7 +44,7 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
             }
 
             var removedAny = false;
-            foreach (var owner in owners.Distinct(StringComparer.Ordinal))
+            foreach (var owner in owners)
             {
                 var removed = await VersionRemoval.RemoveAsync(
                     db, owner, q => q.Where(v => v.ReplacedUtc < cutoff).OrderBy(v => v.ReplacedUtc).Take(BatchSize), ct);

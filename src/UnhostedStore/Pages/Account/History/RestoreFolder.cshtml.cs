@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Pages.Text;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -18,7 +20,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// restore itself can be undone.
 /// </summary>
 [Authorize]
-public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t) : PageModel
+public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Changes listed per kind in the preview and the report; the rest are counted.</summary>
     public const int MaxListed = 100;
@@ -156,6 +158,11 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         // Planned again for the same instant: what changed since the preview is taken into
         // account, and a document changed meanwhile is reported, never overwritten.
         Report = await history.RestoreFolderAsync(Owner, folder!, utc, HistoryLabels.AccountPage, progress: null, ct);
+        await audit.RecordAsync(
+            AuditKind.HistoryRestored,
+            Owner,
+            AuditActor.Person(HttpContext, Owner),
+            $"{folder!.Value} as it was at {HistoryText.Exact(utc)}: {Report.Restored} restored, {Report.Deleted} deleted, {Report.Failed.Count} failed.");
         return Page();
     }
 

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Pages.Text;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -16,7 +18,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// so another person's version id is simply not found (404).
 /// </summary>
 [Authorize]
-public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t) : PageModel
+public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Items listed at most; the module links narrow a larger trash down.</summary>
     public const int MaxShown = 500;
@@ -100,6 +102,7 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         var outcome = await history.RestoreVersionAsync(Owner, id, HistoryLabels.AccountPage, ct);
         if (outcome.Status == RestoreStatus.Restored)
         {
+            await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: out of the trash.");
             Message = t["Trash_Restored", outcome.Path!.Value];
             return RedirectToPage(new { module });
         }
@@ -121,6 +124,11 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         }
 
         var removed = await history.DeleteForGoodAsync(Owner, document!, ct);
+        if (removed.Versions > 0)
+        {
+            await audit.RecordAsync(AuditKind.HistoryPurged, Owner, AuditActor.Person(HttpContext, Owner), $"{document!.Value}: {IndexModel.Count(removed.Versions, "version", "versions")}, {IndexModel.Size(removed.Bytes)}, from the trash.");
+        }
+
         Message = removed.Versions == 0
             ? t["Trash_NothingForgotten", document!.Value]
             : t["Trash_Forgotten", document!.Value, Words.Count(removed.Versions, "Version"), Words.Size(removed.Bytes)];

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using Microsoft.Net.Http.Headers;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Pages.Text;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
 
@@ -15,7 +17,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// under a sandboxing CSP, so stored bytes never run as a page of this origin.
 /// </summary>
 [Authorize]
-public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock, IStringLocalizer<HistoryPagesText> t) : PageModel
+public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Unchanged lines shown around each change.</summary>
     public const int ContextLines = 3;
@@ -136,6 +138,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         var outcome = await history.RestoreVersionAsync(Owner, id, HistoryLabels.AccountPage, ct);
         if (outcome.Status == RestoreStatus.Restored)
         {
+            await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: an earlier version, on the history page.");
             Message = t["Versions_Restored"];
             return Redirect(Link(outcome.Path!));
         }

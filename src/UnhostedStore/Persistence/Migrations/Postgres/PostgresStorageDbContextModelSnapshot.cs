@@ -440,6 +440,58 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.ToTable("AccountDeletions", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.AuditEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.HasIndex("UserId", "TimeUtc");
+
+                    b.HasIndex("UserName", "TimeUtc");
+
+                    b.ToTable("AuditEvents", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.BlobHold", b =>
                 {
                     b.Property<string>("Id")
@@ -459,6 +511,41 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.HasIndex("Owner");
 
                     b.ToTable("BlobHolds", (string)null);
+                });
+
+            modelBuilder.Entity("UnhostedStore.Persistence.ChangeLogEntry", b =>
+                {
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Owner", "Seq");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.ToTable("ChangeLogEntries", (string)null);
                 });
 
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
@@ -665,11 +752,11 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.HasIndex("BlobKey")
                         .HasFilter("\"BlobKey\" IS NOT NULL");
 
-                    b.HasIndex("ReplacedUtc");
+                    b.HasIndex("Owner", "Path")
+                        .HasDatabaseName("IX_DocumentVersions_Trash")
+                        .HasFilter("\"Deleted\"");
 
                     b.HasIndex("Owner", "ReplacedUtc");
-
-                    b.HasIndex("Owner", "Path", "ReplacedUtc");
 
                     b.ToTable("DocumentVersions", (string)null);
                 });
@@ -763,6 +850,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<string>("UserName")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<long>("ChangeSeq")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("DocumentCount")
                         .HasColumnType("bigint");
@@ -858,6 +948,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("DisabledUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -867,6 +960,9 @@ namespace UnhostedStore.Persistence.Migrations.Postgres
 
                     b.Property<bool>("IsAdmin")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("LastLoginUtc")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");

@@ -429,6 +429,56 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.ToTable("AccountDeletions", (string)null);
                 });
 
+            modelBuilder.Entity("UnhostedStore.Persistence.AuditEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.HasIndex("UserId", "TimeUtc");
+
+                    b.HasIndex("UserName", "TimeUtc");
+
+                    b.ToTable("AuditEvents", (string)null);
+                });
+
             modelBuilder.Entity("UnhostedStore.Persistence.BlobHold", b =>
                 {
                     b.Property<string>("Id")
@@ -448,6 +498,41 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.HasIndex("Owner");
 
                     b.ToTable("BlobHolds", (string)null);
+                });
+
+            modelBuilder.Entity("UnhostedStore.Persistence.ChangeLogEntry", b =>
+                {
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TimeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Owner", "Seq");
+
+                    b.HasIndex("TimeUtc");
+
+                    b.ToTable("ChangeLogEntries", (string)null);
                 });
 
             modelBuilder.Entity("UnhostedStore.Persistence.GrantUsage", b =>
@@ -652,11 +737,11 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.HasIndex("BlobKey")
                         .HasFilter("\"BlobKey\" IS NOT NULL");
 
-                    b.HasIndex("ReplacedUtc");
+                    b.HasIndex("Owner", "Path")
+                        .HasDatabaseName("IX_DocumentVersions_Trash")
+                        .HasFilter("\"Deleted\"");
 
                     b.HasIndex("Owner", "ReplacedUtc");
-
-                    b.HasIndex("Owner", "Path", "ReplacedUtc");
 
                     b.ToTable("DocumentVersions", (string)null);
                 });
@@ -750,6 +835,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<string>("UserName")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangeSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("DocumentCount")
                         .HasColumnType("INTEGER");
@@ -845,6 +933,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("DisabledUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -854,6 +945,9 @@ namespace UnhostedStore.Persistence.Migrations.Sqlite
 
                     b.Property<bool>("IsAdmin")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastLoginUtc")
+                        .HasColumnType("TEXT");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using UnhostedStore.Accounts;
+using UnhostedStore.Origins;
+
+namespace UnhostedStore.Pages.Admin;
+
+/// <summary>
+/// Invites (<see cref="Invites"/>): make a one-time sign-up link (shown once), see which links
+/// are still open and which were used by whom, and withdraw open ones. Links work only while
+/// sign-up is by invitation (<see cref="SignupSettings"/>), as for the CLI's <c>users invite</c>.
+/// </summary>
+public sealed class InvitesModel(Invites invites, SignupSettings signup, PublicUrls urls) : PageModel
+{
+    /// <summary>Used invites listed besides the open ones.</summary>
+    public const int RecentlyUsed = 20;
+
+    public IReadOnlyList<InviteRow> List { get; private set; } = [];
+
+    public SignupPolicy Signup { get; private set; }
+
+    public string? NewLink { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Signup != SignupPolicy.Invite)
+        {
+            ModelState.AddModelError(string.Empty, "Invite links work only while sign-up is by invitation. Change that in the settings first.");
+            return Page();
+        }
+
+        var token = await invites.CreateAsync(User.Identity!.Name!, ct);
+        NewLink = urls.AccountOrigin(Request) + Invites.LinkPath(token);
+        Response.Headers.CacheControl = "no-store";
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string? id, CancellationToken ct)
+    {
+        TempData["Message"] = await invites.RevokeAsync(id, ct)
+            ? "Invite withdrawn: its link no longer works."
+            : "That invite was used or withdrawn already.";
+        return RedirectToPage();
+    }
+
+    public bool IsExpired(InviteRow invite) => invites.IsExpired(invite);
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Signup = await signup.GetAsync(ct);
+        List = await invites.ListAsync(RecentlyUsed, ct);
+    }
+}
