@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Tests;
 
@@ -25,6 +28,12 @@ public partial class PageTextTests
         "Account/Authenticator.cshtml", "Account/RecoveryCodes.cshtml", "Account/Reauth.cshtml", "Shared/_PasskeyError.cshtml",
         "Account/History/Trash.cshtml", "Account/History/Versions.cshtml", "Account/History/RestoreFolder.cshtml",
         "Setup.cshtml", "Logout.cshtml", "LoginTwoFactor.cshtml", "LoginRecovery.cshtml",
+        "Login.cshtml", "Signup.cshtml", "ResetPassword.cshtml", "Culture.cshtml", "_ViewImports.cshtml", "_ViewStart.cshtml",
+        "Files/Bytes.cshtml", "Files/Upload.cshtml",
+        "Account/Index.cshtml", "Account/Password.cshtml", "Account/AppPasswords.cshtml", "Account/Activity.cshtml",
+        "Shared/_AuditEvents.cshtml",
+        "Admin/_AdminLayout.cshtml", "Admin/_ViewStart.cshtml", "Admin/Index.cshtml", "Admin/Users.cshtml", "Admin/User.cshtml",
+        "Admin/UserChange.cshtml", "Admin/CreateUser.cshtml", "Admin/Invites.cshtml", "Admin/Settings.cshtml", "Admin/Audit.cshtml",
     ];
 
     /// <summary>Words that are the same in every language: names and symbols.</summary>
@@ -53,11 +62,37 @@ public partial class PageTextTests
     public void Every_area_has_English_and_German_resources()
     {
         var areas = ((IEnumerable<object[]>)Areas()).Select(a => (string)a[0]).ToList();
-        Assert.Equal(["AccountText", "ConsentText", "FilesText", "HistoryPagesText", "ShareText", "SiteText"], areas);
+        Assert.Equal(["AccountText", "AdminText", "AuditText", "ConsentText", "FilesText", "HistoryPagesText", "ShareText", "SiteText"], areas);
         foreach (var area in areas)
         {
             Assert.True(File.Exists(Path.Combine(TextFolder, area + ".de.resx")), area + ".de.resx is missing");
         }
+    }
+
+    [Fact]
+    public void Every_page_is_in_the_literal_text_scan()
+    {
+        var pages = Directory.GetFiles(PagesFolder, "*.cshtml", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(PagesFolder, p).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal);
+        Assert.Empty(pages.Except(Converted, StringComparer.Ordinal).Select(p => "not scanned: " + p));
+        Assert.Equal(Converted.Length, Converted.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void Every_audit_kind_category_account_state_and_sign_up_policy_has_words_on_the_pages()
+    {
+        var audit = Read(Path.Combine(TextFolder, "AuditText.resx"));
+        var admin = Read(Path.Combine(TextFolder, "AdminText.resx"));
+        string[] wanted =
+        [
+            .. Enum.GetValues<AuditKind>().Select(k => "AuditText/Kind_" + k),
+            .. AuditWords.Categories.Select(c => "AuditText/Category_" + c.Code),
+            .. Enum.GetValues<AccountState>().Select(s => "AdminText/State_" + s),
+            .. Enum.GetValues<SignupPolicy>().Select(p => "AdminText/Signup_" + p),
+        ];
+        var missing = wanted.Where(k => !(k.StartsWith("AuditText/", StringComparison.Ordinal) ? audit : admin).ContainsKey(k[(k.IndexOf('/', StringComparison.Ordinal) + 1)..])).ToList();
+        Assert.Empty(missing);
     }
 
     [Theory]

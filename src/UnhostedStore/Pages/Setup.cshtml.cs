@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -45,7 +46,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
         {
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Description);
+                ModelState.AddModelError(string.Empty, IdentityWords.Describe(error));
             }
 
             return Page();

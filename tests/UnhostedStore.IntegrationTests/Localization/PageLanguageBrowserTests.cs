@@ -8,7 +8,8 @@ namespace UnhostedStore.IntegrationTests.Localization;
 /// <summary>
 /// The file browser in headless Chromium set to German: the page, its script's upload messages
 /// and the number format are German and <c>&lt;html lang="de"&gt;</c>; the footer's switch turns
-/// it English and the choice sticks; the account pages and the consent dialog read in German too.
+/// it English and the choice sticks; the account pages, the admin pages and the consent dialog
+/// read in German too.
 /// Screenshots: tests/TestResults/screenshots/files-de.png and others ending in -de.png.
 /// </summary>
 public abstract class PageLanguageBrowserTests(ServerFixture server, BrowserFixture browser)
@@ -73,10 +74,10 @@ public abstract class PageLanguageBrowserTests(ServerFixture server, BrowserFixt
     }
 
     [Fact]
-    public async Task The_account_pages_and_the_consent_dialog_read_in_German()
+    public async Task The_account_pages_the_admin_pages_and_the_consent_dialog_read_in_German()
     {
         var user = ServerFixture.NewUser();
-        await Browser.CreateAccountAsync(server, user, Password);
+        await Browser.CreateAccountAsync(server, user, Password, isAdmin: true);
         var token = await server.Tokens.IssueAsync(user, "*:rw");
         await PutAsync(server, user, token, "/notes/a.bin", 100);
         await DeleteAsync(server, user, token, "/notes/a.bin");
@@ -107,6 +108,12 @@ public abstract class PageLanguageBrowserTests(ServerFixture server, BrowserFixt
             ("/account/shares", "Links zum Teilen", "shares-de.png"),
             ("/account/export", "Ihre Daten exportieren", "export-de.png"),
             ("/account/history/restore", "Einen Ordner auf einen früheren Stand zurücksetzen", "restore-de.png"),
+            ("/account", "Ihr Speicher", "home-de.png"),
+            ("/account/app-passwords", "App-Passwörter", "app-passwords-de.png"),
+            ("/account/activity", "Letzte Aktivitäten", "activity-de.png"),
+            ("/admin", "Administration", "admin-de.png"),
+            ("/admin/users", "Benutzer", "admin-users-de.png"),
+            ("/admin/audit", "Prüfprotokoll", "admin-audit-de.png"),
         })
         {
             await page.GotoAsync(path);

@@ -23,3 +23,9 @@ public sealed class AccountText;
 
 /// <summary>The OAuth consent page.</summary>
 public sealed class ConsentText;
+
+/// <summary>The audit log's pages: one's own activity and the administrators' log.</summary>
+public sealed class AuditText;
+
+/// <summary>The administrators' pages (<c>/admin</c>).</summary>
+public sealed class AdminText;
