@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -52,11 +51,12 @@ public sealed class AdminRequirementHandler(StorageDbContext db) : Authorization
 public sealed class AdminForbiddenHandler : IAuthorizationMiddlewareResultHandler
 {
     /// <summary>The 403 page, in the request's language (request localization runs before
-    /// authorization); every text is HTML-encoded.</summary>
+    /// authorization). The texts are written as the views write a resource (IHtmlLocalizer):
+    /// as markup of our own, without encoding; none takes an argument.</summary>
     private static string Body()
     {
         var text = AdminWords.Text;
-        var title = WebUtility.HtmlEncode(text["Forbidden_Title"]);
+        var title = text["Forbidden_Title"];
         return $"""
             <!DOCTYPE html>
             <html lang="{PageCultures.Current}">
@@ -64,8 +64,8 @@ public sealed class AdminForbiddenHandler : IAuthorizationMiddlewareResultHandle
             <title>{title} · UnhostedStore</title><link rel="stylesheet" href="/css/site.css" /></head>
             <body><main id="main"><section class="card" aria-labelledby="forbidden-heading">
             <h1 id="forbidden-heading">{title}</h1>
-            <p id="forbidden">{WebUtility.HtmlEncode(text["Forbidden_Text"])}</p>
-            <p class="links"><a href="/account">{WebUtility.HtmlEncode(text["Forbidden_Back"])}</a></p>
+            <p id="forbidden">{text["Forbidden_Text"]}</p>
+            <p class="links"><a href="/account">{text["Forbidden_Back"]}</a></p>
             </section></main></body>
             </html>
             """;
