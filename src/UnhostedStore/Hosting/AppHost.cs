@@ -12,6 +12,7 @@ using UnhostedStore.Health;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages;
 using UnhostedStore.Pages.Admin;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;
@@ -73,7 +74,7 @@ public static class AppHost
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((o, hosting) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
-        services.AddRazorPages();
+        services.AddRazorPages().AddPageLocalization();
         services.AddAdminPages();
     }
 
@@ -100,6 +101,7 @@ public static class AppHost
         // Before authentication: OpenIddict answers the OAuth endpoints from inside it.
         app.UseMiddleware<PageRateLimitMiddleware>();
         app.UseStaticFiles();
+        app.UsePageLocalization();
         app.UseRouting();
         app.UseCors();
         app.UseAuthentication();

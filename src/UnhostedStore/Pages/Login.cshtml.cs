@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -21,7 +23,8 @@ public sealed class LoginModel(
     StorageDbContext db,
     AccountDeletions deletions,
     IDataProtectionProvider protection,
-    AuditTrail audit) : PageModel
+    AuditTrail audit,
+    IStringLocalizer<AccountText> t) : PageModel
 {
     /// <summary>How long the "cancel deletion" choice stays valid after the right password.</summary>
     private static readonly TimeSpan CancelTicketLifetime = TimeSpan.FromMinutes(15);
@@ -32,16 +35,18 @@ public sealed class LoginModel(
     private const string ByPasskey = "|passkey";
 
     /// <summary>Only after the right password or passkey (AccountSignIn): nobody else learns it.</summary>
-    private const string Disabled = "This account is disabled. Ask the administrator of this server to enable it again.";
+    private string Disabled => t["Login_Disabled"];
 
     [BindProperty]
-    [Required]
-    [StringLength(64)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(64, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Login_UserName")]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required]
-    [StringLength(1024)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Login_Password")]
     public string Password { get; set; } = string.Empty;
 
     [BindProperty(SupportsGet = true)]
@@ -81,7 +86,7 @@ public sealed class LoginModel(
         {
             // The same words, and about the same time, for a name that exists and one that does not.
             limiter.FailedLogins.Record(HttpContext);
-            ModelState.AddModelError(string.Empty, NotRight);
+            ModelState.AddModelError(string.Empty, t["Login_NotRight"]);
             return Page();
         }
 
@@ -123,7 +128,7 @@ public sealed class LoginModel(
         if (assertion is not { Succeeded: true })
         {
             limiter.FailedLogins.Record(HttpContext);
-            ModelState.AddModelError(string.Empty, "That passkey was not accepted. Try again, or log in with your password.");
+            ModelState.AddModelError(string.Empty, t["Login_PasskeyRejected"]);
             return Page();
         }
 
@@ -143,8 +148,8 @@ public sealed class LoginModel(
 
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
-            ? "Too many failed attempts. This account is locked for a while; try again later."
-            : result.IsNotAllowed ? Disabled : "That passkey was not accepted. Try again, or log in with your password.");
+            ? t["Login_Locked"]
+            : result.IsNotAllowed ? Disabled : t["Login_PasskeyRejected"]);
         return Page();
     }
 
@@ -158,16 +163,13 @@ public sealed class LoginModel(
             ? LocalRedirect(TwoFactorEnrolmentGate.SecurityPath + "?ReturnUrl=" + Uri.EscapeDataString(SafeReturnUrl))
             : LocalRedirect(SafeReturnUrl);
 
-    /// <summary>The answer to a wrong password, whether or not the name is an account's.</summary>
-    public const string NotRight = "The user name or password is not right.";
-
     /// <summary>This client has had too many wrong passwords for this name; any other network
     /// still logs in to it.</summary>
     private PageResult LockedHere(TimeSpan wait)
     {
         var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
         Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
-        ModelState.AddModelError(string.Empty, $"Too many failed attempts for this user name from your network. Try again in {(minutes == 1 ? "a minute" : minutes + " minutes")}.");
+        ModelState.AddModelError(string.Empty, minutes == 1 ? t["Login_LockedHereMinute"] : t["Login_LockedHereMinutes", minutes]);
         var page = Page();
         page.StatusCode = StatusCodes.Status429TooManyRequests;
         return page;
@@ -176,7 +178,7 @@ public sealed class LoginModel(
     private PageResult TooManyFailures(TimeSpan wait)
     {
         Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
-        ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
+        ModelState.AddModelError(string.Empty, t["Login_Throttled", FailureThrottle.RetryAfterSeconds(wait)]);
         var page = Page();
         page.StatusCode = StatusCodes.Status429TooManyRequests;
         return page;
@@ -196,7 +198,7 @@ public sealed class LoginModel(
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
-            ModelState.AddModelError(string.Empty, "That page was open too long. Log in again to cancel the deletion.");
+            ModelState.AddModelError(string.Empty, t["Login_TicketExpired"]);
             return Page();
         }
 
@@ -210,19 +212,19 @@ public sealed class LoginModel(
         var result = await deletions.CancelAsync(name, HttpContext.RequestAborted);
         if (result == CancelResult.AlreadyErasing)
         {
-            ModelState.AddModelError(string.Empty, "Too late: your account is being erased right now, and it can no longer be brought back.");
+            ModelState.AddModelError(string.Empty, t["Login_TooLate"]);
             return Page();
         }
 
         if (await signIn.UserManager.FindByNameAsync(name) is not { } account)
         {
-            ModelState.AddModelError(string.Empty, "This account no longer exists.");
+            ModelState.AddModelError(string.Empty, t["Login_Gone"]);
             return Page();
         }
 
         await audit.RecordAsync(AuditKind.AccountDeletionCancelled, account, AuditActor.Person(HttpContext, name), proof == ByPasskey ? "After a passkey login." : "After the password.");
 
-        const string Back = "Your account is no longer being deleted. Everything is as it was: your documents, your apps and your public links.";
+        string back = t["Login_DeletionCancelled"];
         if (proof == ByPasskey)
         {
             await signIn.SignInWithClaimsAsync(account, isPersistent: true, [new Claim(RecentLogin.MethodClaim, AccountSignIn.PasskeyMethod)]);
@@ -230,11 +232,11 @@ public sealed class LoginModel(
         else if ((await signIn.PasswordCheckedSignInAsync(account)).RequiresTwoFactor)
         {
             // The password alone never logs in an account that has a second factor.
-            TempData["Message"] = Back + " Enter the code from your authenticator app to log in.";
+            TempData["Message"] = t["Login_DeletionCancelledCode", back].Value;
             return Redirect(LoginTwoFactorModel.PathFor("/account"));
         }
 
-        TempData["Message"] = Back;
+        TempData["Message"] = back;
         return HttpContext.User.HasClaim(c => c.Type == RecentLogin.MustEnrolClaim)
             ? LocalRedirect(TwoFactorEnrolmentGate.SecurityPath)
             : LocalRedirect("/account");
@@ -244,15 +246,15 @@ public sealed class LoginModel(
     {
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
-            ? "Too many failed attempts. This account is locked for a while; try again later."
-            : result.IsNotAllowed ? Disabled : NotRight);
+            ? t["Login_Locked"]
+            : result.IsNotAllowed ? Disabled : t["Login_NotRight"]);
         return Page();
     }
 
     private ITimeLimitedDataProtector Protector() =>
         protection.CreateProtector("UnhostedStore.Login.CancelDeletion").ToTimeLimitedDataProtector();
 
-    public static string When(DateTime utc) => PendingDeletions.Describe(utc);
+    public static string When(DateTime utc) => Account.DeleteModel.When(utc);
 
     private void AllowReturnToApp() => AllowReturnToApp(HttpContext, Url, ReturnUrl);
 

@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -14,18 +16,17 @@ namespace UnhostedStore.Pages;
 /// for an account without a password, instead of its passkey (user name and code). Each code
 /// works once; wrong codes count toward the account lockout and the per-network limit.
 /// </summary>
-public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db, AuditTrail audit) : PageModel
+public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter limiter, StorageDbContext db, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const string Path = "/login/recovery";
 
-    private const string NotRight = "That recovery code is not right. Each code works only once. If your account has a password, log in with it first: a recovery code then replaces only the authenticator app's code.";
 
     [BindProperty]
     [StringLength(64)]
     public string? UserName { get; set; }
 
     [BindProperty]
-    [Required(ErrorMessage = "Enter one of your recovery codes.")]
+    [Required(ErrorMessage = "Recovery_CodeRequired")]
     [StringLength(64)]
     public string Code { get; set; } = string.Empty;
 
@@ -57,7 +58,7 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
         if (limiter.FailedLogins.Check(HttpContext) is { } wait)
         {
             Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
-            ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
+            ModelState.AddModelError(string.Empty, t["Login_Throttled", FailureThrottle.RetryAfterSeconds(wait)]);
             var page = Page();
             page.StatusCode = StatusCodes.Status429TooManyRequests;
             return page;
@@ -69,7 +70,7 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
         if (!AfterPassword && signIn.LockedFor(typedName) is { } locked)
         {
             Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(locked);
-            ModelState.AddModelError(string.Empty, "Too many failed attempts for this user name from your network. Try again later.");
+            ModelState.AddModelError(string.Empty, t["Recovery_LockedHere"]);
             var page = Page();
             page.StatusCode = StatusCodes.Status429TooManyRequests;
             return page;
@@ -94,7 +95,7 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
             }
 
             limiter.FailedLogins.Record(HttpContext);
-            ModelState.AddModelError(string.Empty, result.IsLockedOut ? "Too many wrong codes. This account is locked for a while; try again later." : NotRight);
+            ModelState.AddModelError(string.Empty, result.IsLockedOut ? t["TwoFactor_Locked"] : t["Recovery_NotRight"]);
             return Page();
         }
 
@@ -102,11 +103,11 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
         if (!AfterPassword)
         {
             // In with a code instead of the passkey: the passkey is probably lost.
-            TempData["Message"] = $"You logged in with a recovery code ({Left(left)}). Add a new passkey now, and remove the one you lost.";
+            TempData["Message"] = t["Recovery_LoggedInAddPasskey", Left(left)].Value;
             return LocalRedirect(TwoFactorEnrolmentGate.SecurityPath);
         }
 
-        TempData["Message"] = $"You logged in with a recovery code ({Left(left)}).";
+        TempData["Message"] = t["Recovery_LoggedIn", Left(left)].Value;
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/account");
     }
 
@@ -126,10 +127,10 @@ public sealed class LoginRecoveryModel(AccountSignIn signIn, PageRateLimiter lim
         return user;
     }
 
-    private static string Left(int count) => count switch
+    private string Left(int count) => count switch
     {
-        0 => "that was your last one: make new ones on the security page",
-        1 => "1 code left",
-        _ => $"{count} codes left",
+        0 => t["Recovery_LeftNone"],
+        1 => t["Recovery_LeftOne"],
+        _ => t["Recovery_LeftMany", Words.Number(count)],
     };
 }

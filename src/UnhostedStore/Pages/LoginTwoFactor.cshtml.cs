@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 
 namespace UnhostedStore.Pages;
 
@@ -11,12 +13,12 @@ namespace UnhostedStore.Pages;
 /// 6-digit code (RFC 6238 TOTP). Wrong codes count toward the account lockout and toward the
 /// per-network limit of failed logins, as wrong passwords do.
 /// </summary>
-public sealed class LoginTwoFactorModel(AccountSignIn signIn, PageRateLimiter limiter) : PageModel
+public sealed class LoginTwoFactorModel(AccountSignIn signIn, PageRateLimiter limiter, IStringLocalizer<AccountText> t) : PageModel
 {
     public const string Path = "/login/2fa";
 
     [BindProperty]
-    [Required(ErrorMessage = "Enter the 6-digit code from your authenticator app.")]
+    [Required(ErrorMessage = "TwoFactor_CodeRequired")]
     [StringLength(32)]
     public string Code { get; set; } = string.Empty;
 
@@ -43,7 +45,7 @@ public sealed class LoginTwoFactorModel(AccountSignIn signIn, PageRateLimiter li
         if (limiter.FailedLogins.Check(HttpContext) is { } wait)
         {
             Response.Headers.RetryAfter = FailureThrottle.RetryAfterSeconds(wait);
-            ModelState.AddModelError(string.Empty, $"Too many failed logins from your network. Try again in {FailureThrottle.RetryAfterSeconds(wait)} seconds.");
+            ModelState.AddModelError(string.Empty, t["Login_Throttled", FailureThrottle.RetryAfterSeconds(wait)]);
             var page = Page();
             page.StatusCode = StatusCodes.Status429TooManyRequests;
             return page;
@@ -62,15 +64,15 @@ public sealed class LoginTwoFactorModel(AccountSignIn signIn, PageRateLimiter li
 
         limiter.FailedLogins.Record(HttpContext);
         ModelState.AddModelError(string.Empty, result.IsLockedOut
-            ? "Too many wrong codes. This account is locked for a while; try again later."
-            : "That code is not right. Check the time on your phone, and enter the code that is shown now.");
+            ? t["TwoFactor_Locked"]
+            : t["TwoFactor_Wrong"]);
         return Page();
     }
 
     /// <summary>No password step in this browser (or it was more than 5 minutes ago).</summary>
     private RedirectResult Expired()
     {
-        TempData["Message"] = "Log in with your user name and password first.";
+        TempData["Message"] = t["TwoFactor_PasswordFirst"].Value;
         return Redirect("/login" + (Url.IsLocalUrl(ReturnUrl) ? "?ReturnUrl=" + Uri.EscapeDataString(ReturnUrl!) : string.Empty));
     }
 }

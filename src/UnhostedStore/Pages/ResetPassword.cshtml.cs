@@ -2,7 +2,9 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -14,23 +16,23 @@ namespace UnhostedStore.Pages;
 /// about the account. The token is in the URL only: never stored by browsers' caches (no-store),
 /// never sent on (Referrer-Policy: no-referrer).
 /// </summary>
-public sealed class ResetPasswordModel(UserManager<UserAccount> users, PasswordResetLinks links) : PageModel
+public sealed class ResetPasswordModel(UserManager<UserAccount> users, PasswordResetLinks links, IStringLocalizer<AccountText> t) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     [StringLength(2048)]
     public string? Token { get; set; }
 
     [BindProperty]
-    [Required(ErrorMessage = "Type your new password.")]
-    [StringLength(1024)]
-    [Display(Name = "New password")]
+    [Required(ErrorMessage = "Reset_NewRequired")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "PasswordPage_NewDisplay")]
     public string NewPassword { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required(ErrorMessage = "Type your new password a second time.")]
-    [StringLength(1024)]
-    [Compare(nameof(NewPassword), ErrorMessage = "The two passwords differ.")]
-    [Display(Name = "New password again")]
+    [Required(ErrorMessage = "Reset_AgainRequired")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Compare(nameof(NewPassword), ErrorMessage = "Reset_Differ")]
+    [Display(Name = "PasswordPage_AgainDisplay")]
     public string ConfirmPassword { get; set; } = string.Empty;
 
     public bool LinkInvalid { get; private set; }
@@ -67,12 +69,12 @@ public sealed class ResetPasswordModel(UserManager<UserAccount> users, PasswordR
         switch (outcome)
         {
             case PasswordResetOutcome.Done:
-                TempData["Message"] = "Your new password is set. Log in with it now.";
+                TempData["Message"] = t["Reset_Done"].Value;
                 return Redirect("/login");
             case PasswordResetOutcome.PasswordRejected:
                 foreach (var error in result!.Errors)
                 {
-                    ModelState.AddModelError(string.Empty, error.Description);
+                    ModelState.AddModelError(string.Empty, IdentityWords.Describe(error));
                 }
 
                 return Page();

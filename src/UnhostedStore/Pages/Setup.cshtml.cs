@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -16,13 +17,13 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
     public string? Token { get; set; }
 
     [BindProperty]
-    [Required]
-    [StringLength(Accounts.UserName.MaxLength)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(Accounts.UserName.MaxLength, ErrorMessage = "Setup_MaxLength")]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required]
-    [StringLength(1024)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
     public string Password { get; set; } = string.Empty;
 
     public async Task<IActionResult> OnGetAsync() =>
@@ -45,7 +46,7 @@ public sealed class SetupModel(UserManager<UserAccount> users, SignInManager<Use
         {
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Description);
+                ModelState.AddModelError(string.Empty, IdentityWords.Describe(error));
             }
 
             return Page();

@@ -2,8 +2,10 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages;
@@ -19,23 +21,23 @@ public sealed class SignupModel(
     Invites invites,
     TimeProvider clock,
     SignupSettings signup,
-    AuditTrail audit) : PageModel
+    AuditTrail audit,
+    IStringLocalizer<AccountText> t) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "invite")]
     public string? Invite { get; set; }
 
     [BindProperty]
-    [Required]
-    [StringLength(Accounts.UserName.MaxLength)]
-    [Display(Name = "User name")]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(Accounts.UserName.MaxLength, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Setup_UserName")]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required]
-    [StringLength(1024)]
+    [Required(ErrorMessage = "Setup_Required")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Login_Password")]
     public string Password { get; set; } = string.Empty;
-
-    public const string NameNotAvailable = "That user name cannot be used. Choose another one.";
 
     public SignupPolicy Policy { get; private set; }
 
@@ -92,7 +94,7 @@ public sealed class SignupModel(
             // (user@host), so this tells little, but no more than needed to choose another.
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? NameNotAvailable : error.Description);
+                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? t["Signup_NameNotAvailable"] : IdentityWords.Describe(error));
             }
 
             return Page();

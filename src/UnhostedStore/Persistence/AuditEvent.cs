@@ -41,6 +41,13 @@ public enum AuditKind
     AdminSettingChanged,
     AppPasswordCreated,
     AppPasswordRevoked,
+    AdminUserDisabled,
+    AdminUserEnabled,
+    AdminRightsGranted,
+    AdminRightsRemoved,
+    AdminResetLinkCreated,
+    AdminTwoFactorReset,
+    AdminInviteRevoked,
 }
 
 /// <summary>The stored codes of <see cref="AuditKind"/>: stable text, never renamed, since old
@@ -81,6 +88,13 @@ public static class AuditKinds
         [AuditKind.AdminSettingChanged] = "admin.setting_changed",
         [AuditKind.AppPasswordCreated] = "app_password.created",
         [AuditKind.AppPasswordRevoked] = "app_password.revoked",
+        [AuditKind.AdminUserDisabled] = "admin.user_disabled",
+        [AuditKind.AdminUserEnabled] = "admin.user_enabled",
+        [AuditKind.AdminRightsGranted] = "admin.rights_granted",
+        [AuditKind.AdminRightsRemoved] = "admin.rights_removed",
+        [AuditKind.AdminResetLinkCreated] = "admin.reset_link_created",
+        [AuditKind.AdminTwoFactorReset] = "admin.2fa_reset",
+        [AuditKind.AdminInviteRevoked] = "admin.invite_revoked",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, AuditKind> Kinds =

@@ -19,7 +19,12 @@ public static class AuditWords
         new("history", "History and trash", [AuditKind.HistoryRestored, AuditKind.HistoryPurged]),
         new("data", "Export, import and move-in", [AuditKind.ExportStarted, AuditKind.ImportStarted, AuditKind.MoveInStarted]),
         new("account", "The account", [AuditKind.AccountCreated, AuditKind.AccountDeletionRequested, AuditKind.AccountDeletionCancelled, AuditKind.AccountDeleted]),
-        new("admin", "Administration", [AuditKind.AdminUserCreated, AuditKind.AdminPasswordSet, AuditKind.AdminQuotaSet, AuditKind.AdminInviteCreated, AuditKind.AdminSettingChanged]),
+        new("admin", "Administration",
+        [
+            AuditKind.AdminUserCreated, AuditKind.AdminUserDisabled, AuditKind.AdminUserEnabled, AuditKind.AdminRightsGranted, AuditKind.AdminRightsRemoved,
+            AuditKind.AdminPasswordSet, AuditKind.AdminResetLinkCreated, AuditKind.AdminTwoFactorReset, AuditKind.AdminQuotaSet,
+            AuditKind.AdminInviteCreated, AuditKind.AdminInviteRevoked, AuditKind.AdminSettingChanged,
+        ]),
     ];
 
     /// <summary>The kinds a filter names: a category's code or one kind's code; null when it
@@ -74,6 +79,13 @@ public static class AuditWords
         AuditKind.AdminQuotaSet => "Storage quota changed",
         AuditKind.AdminInviteCreated => "Invite link made",
         AuditKind.AdminSettingChanged => "Server setting changed",
+        AuditKind.AdminUserDisabled => "Account disabled by the administrator",
+        AuditKind.AdminUserEnabled => "Account enabled again by the administrator",
+        AuditKind.AdminRightsGranted => "Made an administrator",
+        AuditKind.AdminRightsRemoved => "Administrator rights removed",
+        AuditKind.AdminResetLinkCreated => "Password-reset link made by the administrator",
+        AuditKind.AdminTwoFactorReset => "Two-step verification reset by the administrator",
+        AuditKind.AdminInviteRevoked => "Invite link withdrawn",
         _ => AuditKinds.Code(kind),
     };
 

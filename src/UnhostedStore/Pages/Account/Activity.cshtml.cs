@@ -46,6 +46,10 @@ public sealed class ActivityModel(UserManager<UserAccount> users, AuditLog log, 
             account.UserName!,
             clock.GetUtcNow().UtcDateTime,
             ct);
+
+        // The language switch comes back to the list as read: a `user` in the query is ignored
+        // here, and the page does not echo another account's name.
+        ViewData["CultureReturnUrl"] = Listing.LinkTo(Listing.Page);
         return Page();
     }
 }

@@ -1,11 +1,14 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages.OAuth;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -18,7 +21,14 @@ namespace UnhostedStore.Pages.Account;
 /// </summary>
 [Authorize]
 [RequireRecentLogin]
-public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContext db, PublicUrls urls, Accounts.Quotas quotas, AuditTrail audit) : PageModel
+public sealed partial class AppPasswordsModel(
+    AppPasswords appPasswords,
+    StorageDbContext db,
+    PublicUrls urls,
+    Accounts.Quotas quotas,
+    AuditTrail audit,
+    IStringLocalizer<AccountText> t,
+    IStringLocalizer<ConsentText> consent) : PageModel
 {
     public const string PagePath = "/account/app-passwords";
 
@@ -59,7 +69,7 @@ public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContex
 
             // The name and scopes only: the token itself is never recorded.
             await audit.RecordAsync(AuditKind.AppPasswordCreated, user, AuditActor.Person(HttpContext, user), $"\"{Created!.Name}\" with {Created.Scopes}");
-            CreatedScopeLines = Created!.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList();
+            CreatedScopeLines = Created!.Scopes.Scopes.Select(s => AuthorizeModel.Describe(s, consent)).ToList();
             Name = string.Empty;
             Scopes = string.Empty;
             ExpiresDays = 90;
@@ -67,13 +77,51 @@ public sealed class AppPasswordsModel(AppPasswords appPasswords, StorageDbContex
         else
         {
             // The first message of each field is the one to act on.
-            Errors = outcome.Errors.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+            Errors = outcome.Errors.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Translate(g.First().Value), StringComparer.Ordinal);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
 
         await LoadAsync(ct);
         return Page();
     }
+
+    /// <summary>A lifetime choice in the page's language.</summary>
+    public static string DescribeExpiry(int days) => days switch
+    {
+        0 => Words.Of<AccountText>()["AppPw_UntilIRevoke"],
+        365 => Words.Of<AccountText>()["AppPw_OneYear"],
+        _ => Words.Count(days, "Day"),
+    };
+
+    /// <summary>
+    /// The rules of <see cref="AppPasswordRequestValidator"/> and <see cref="AppPasswords"/> word
+    /// their answers in English (the command line shares them); the page says each in its own
+    /// language. An answer it does not know stays as it is.
+    /// </summary>
+    private string Translate(string english)
+    {
+        if (NotAScope().Match(english) is { Success: true } scope)
+        {
+            return t["AppPw_ErrorNotAScope", scope.Groups[1].Value];
+        }
+
+        var key = english switch
+        {
+            _ when english.StartsWith("Give the app password a name", StringComparison.Ordinal) => "AppPw_ErrorNoName",
+            _ when english.StartsWith("The name can be at most", StringComparison.Ordinal) => "AppPw_ErrorNameLength",
+            _ when english.StartsWith("The name can't contain", StringComparison.Ordinal) => "AppPw_ErrorNameControl",
+            _ when english.StartsWith("Say what the app password may use", StringComparison.Ordinal) => "AppPw_ErrorNoScopes",
+            _ when english.StartsWith("The list of modules is too long", StringComparison.Ordinal) => "AppPw_ErrorScopesLength",
+            _ when english.StartsWith("Choose how long the app password works", StringComparison.Ordinal) => "AppPw_ErrorExpiry",
+            _ when english.StartsWith("Your account is being deleted", StringComparison.Ordinal) => "AppPw_ErrorLeaving",
+            _ when english.StartsWith("You already have", StringComparison.Ordinal) => "AppPw_ErrorTooMany",
+            _ => null,
+        };
+        return key is null ? english : t[key, AppPasswords.MaxNameLength, AppPasswords.MaxScopesLength, AppPasswords.MaxActive];
+    }
+
+    [GeneratedRegex("^\"(.*)\" is not a module and access\\.", RegexOptions.Singleline)]
+    private static partial Regex NotAScope();
 
     private async Task LoadAsync(CancellationToken ct)
     {

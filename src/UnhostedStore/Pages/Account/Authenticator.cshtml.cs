@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -15,14 +17,14 @@ namespace UnhostedStore.Pages.Account;
 /// proves it was added, then two-step verification is on and 10 recovery codes are shown, once.
 /// </summary>
 [Authorize]
-public sealed class AuthenticatorModel(AccountSignIn signIn, AuditTrail audit) : PageModel
+public sealed class AuthenticatorModel(AccountSignIn signIn, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const int RecoveryCodeCount = 10;
 
     [BindProperty]
-    [Required(ErrorMessage = "Enter the 6-digit code your app shows.")]
+    [Required(ErrorMessage = "Totp_CodeRequired")]
     [StringLength(32)]
-    [Display(Name = "Code from the app")]
+    [Display(Name = "Totp_CodeLabel")]
     public string Code { get; set; } = string.Empty;
 
     [BindProperty(SupportsGet = true)]
@@ -105,7 +107,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn, AuditTrail audit) :
 
         if (!await Users.VerifyTwoFactorTokenAsync(account, Users.Options.Tokens.AuthenticatorTokenProvider, AuthenticatorKeys.CleanCode(Code)))
         {
-            ModelState.AddModelError(nameof(Code), "That code is not right. Check that the time on your phone is right, and enter the code the app shows now.");
+            ModelState.AddModelError(nameof(Code), t["Totp_CodeWrong"]);
             return Page();
         }
 
@@ -122,7 +124,7 @@ public sealed class AuthenticatorModel(AccountSignIn signIn, AuditTrail audit) :
         if (Key is not null)
         {
             KeyUri = AuthenticatorKeys.Uri(account.UserName!, Key);
-            QrSvg = QrCodes.Svg(KeyUri, "The key as a QR code, for your authenticator app to scan");
+            QrSvg = QrCodes.Svg(KeyUri, t["Totp_QrLabel"]);
         }
     }
 }

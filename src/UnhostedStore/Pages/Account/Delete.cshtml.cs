@@ -4,11 +4,13 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.DataFreedom.Deletion;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -25,12 +27,12 @@ public sealed class DeleteModel(
     AccountDeletions deletions,
     IOptions<AccountOptions> options,
     TimeProvider clock,
-    AuditTrail audit) : PageModel
+    IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     [BindProperty]
-    [Required(ErrorMessage = "Type your password to confirm that it is you.")]
+    [Required(ErrorMessage = "Delete_PasswordRequired")]
     [StringLength(1024)]
-    [Display(Name = "Your password")]
+    [Display(Name = "Delete_PasswordDisplay")]
     public string Password { get; set; } = string.Empty;
 
     public int GraceDays => options.Value.DeletionGraceDays;
@@ -85,8 +87,8 @@ public sealed class DeleteModel(
         if (!check.Succeeded)
         {
             ModelState.AddModelError(nameof(Password), check.IsLockedOut
-                ? "Too many wrong passwords. Your account is locked for a while; nothing was deleted."
-                : "That password is not right. Nothing was deleted.");
+                ? t["Delete_Locked"]
+                : t["Delete_WrongPassword"]);
             return Page();
         }
 
@@ -101,5 +103,5 @@ public sealed class DeleteModel(
         return Page();
     }
 
-    public static string When(DateTime utc) => PendingDeletions.Describe(utc);
+    public static string When(DateTime utc) => utc.ToString(Words.Of<AccountText>()["Delete_DateFormat"], System.Globalization.CultureInfo.CurrentCulture);
 }

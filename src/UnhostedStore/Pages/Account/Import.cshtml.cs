@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.DataFreedom.Import;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -14,7 +16,7 @@ namespace UnhostedStore.Pages.Account;
 /// a job whose id is in the URL, so a reload shows it; the page polls <c>?handler=status</c>.
 /// </summary>
 [Authorize]
-public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database, AuditTrail audit) : PageModel
+public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> database, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public ImportJob? Job { get; private set; }
 
@@ -30,7 +32,7 @@ public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> datab
             Job = jobs.Find(job, Owner);
             if (Job is null)
             {
-                Error = "That import is not known (any more): imports are forgotten when the server restarts. Upload the archive again; in skip mode, documents already imported are kept.";
+                Error = t["Import_Unknown"];
             }
         }
 
@@ -58,13 +60,13 @@ public sealed class ImportModel(ImportJobs jobs, IOptions<DatabaseOptions> datab
     {
         if (!Enum.TryParse<ImportMode>(Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
         {
-            Error = "Choose what to do with documents you already have.";
+            Error = t["Import_ModeRequired"];
             return Page();
         }
 
         if (archive is null || archive.Length == 0)
         {
-            Error = "Choose a zip file to import.";
+            Error = t["Import_ArchiveRequired"];
             return Page();
         }
 

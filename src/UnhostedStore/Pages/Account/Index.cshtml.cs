@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
 using UnhostedStore.Origins;
 using UnhostedStore.Pages.OAuth;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -30,7 +32,9 @@ public sealed class IndexModel(
     IOptions<AccountOptions> accounts,
     SignupSettings signup,
     Quotas quotas,
-    AuditTrail audit) : PageModel
+    AuditTrail audit,
+    IStringLocalizer<AccountText> t,
+    IStringLocalizer<ConsentText> consent) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, IReadOnlyList<string> ScopeLines, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc, string? AppPasswordName = null)
     {
@@ -42,7 +46,7 @@ public sealed class IndexModel(
 
     public sealed record ModuleRow(string Module, long UsedBytes, long DocumentCount)
     {
-        public string Label => Module.Length == 0 ? "(top level)" : Module;
+        public string Label => Module.Length == 0 ? Words.Of<AccountText>()["Home_TopLevel"] : Module;
     }
 
     public string UserName { get; private set; } = string.Empty;
@@ -85,11 +89,11 @@ public sealed class IndexModel(
         {
             var (kind, what) = grant?.AppPasswordName is { } name ? (AuditKind.AppPasswordRevoked, $"App password \"{name}\"") : (AuditKind.GrantRevoked, grant?.Origin ?? "An app");
             await audit.RecordAsync(kind, user, AuditActor.Person(HttpContext, user), $"{what} on the account page.");
-            Message = "Access revoked. The app can no longer use your storage.";
+            Message = t["Home_Revoked"];
         }
         else
         {
-            Message = "That app had no access any more.";
+            Message = t["Home_NoAccessAnyMore"];
         }
 
         return RedirectToPage();
@@ -103,7 +107,7 @@ public sealed class IndexModel(
             await audit.RecordAsync(AuditKind.GrantRevoked, CurrentUser(), AuditActor.Person(HttpContext, CurrentUser()), $"All apps ({count} grant{(count == 1 ? string.Empty : "s")}) on the account page.");
         }
 
-        Message = count == 1 ? "Access revoked for 1 app." : $"Access revoked for all apps ({count} grants).";
+        Message = count == 1 ? t["Home_RevokedOne"] : t["Home_RevokedAll", Words.Number(count)];
         return RedirectToPage();
     }
 
@@ -146,9 +150,9 @@ public sealed class IndexModel(
         Apps = list.Select(g => new AppRow(
                 g.AuthorizationId,
                 g.Origin,
-                g.Scopes.Scopes.Select(AuthorizeModel.Describe).ToList(),
+                g.Scopes.Scopes.Select(s => AuthorizeModel.Describe(s, consent)).ToList(),
                 g.GrantedUtc,
-                lastUsed.TryGetValue(g.AuthorizationId, out var t) ? t : null,
+                lastUsed.TryGetValue(g.AuthorizationId, out var usedUtc) ? usedUtc : null,
                 g.ExpiresUtc,
                 g.AppPasswordName))
             .ToList();
@@ -163,12 +167,14 @@ public sealed class IndexModel(
         return Page();
     }
 
-    public static string When(DateTime? utc, string none) =>
-        utc is { } t ? t.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
+    /// <summary>A time as the pages show it, in the page's language (<see cref="Words.When"/>).</summary>
+    public static string When(DateTime? utc, string none) => Words.When(utc, none);
 
     public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
-    /// <summary>Bytes in words a person reads at a glance (1 KB = 1024 bytes).</summary>
+    /// <summary>Bytes in words a person reads at a glance (1 KB = 1024 bytes), in English whatever
+    /// the page's language: for the audit log's details, which are stored as written. Pages show
+    /// sizes with <see cref="Words.Size"/>.</summary>
     public static string Size(long bytes)
     {
         string[] units = ["bytes", "KB", "MB", "GB", "TB"];
@@ -185,6 +191,7 @@ public sealed class IndexModel(
             : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
+    /// <summary>A count in English, for the audit log's details (see <see cref="Size"/>).</summary>
     public static string Count(long n, string one, string many) =>
         n.ToString("N0", CultureInfo.InvariantCulture) + " " + (n == 1 ? one : many);
 }

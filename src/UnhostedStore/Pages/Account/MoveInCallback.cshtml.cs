@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Primitives;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.DataFreedom.MoveIn;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -20,7 +22,7 @@ namespace UnhostedStore.Pages.Account;
 /// it here with the antiforgery token.
 /// </summary>
 [Authorize]
-public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, MoveInTokenExchange exchange, IDataProtectionProvider protection, AuditTrail audit) : PageModel
+public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, MoveInTokenExchange exchange, IDataProtectionProvider protection, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     [BindProperty(Name = "access_token")]
     public string? AccessToken { get; set; }
@@ -54,13 +56,13 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, Mo
 
         if (!pending.IsCodeGrant)
         {
-            Error = "The old server answered differently from what this server asked for (a code instead of a token). Start again.";
+            Error = t["MoveIn_CodeInsteadOfToken"];
             return Page();
         }
 
         if (code.Count != 1 || code[0] is not { Length: > 0 and <= 4096 } value)
         {
-            Error = "The old server did not give access. Start again and allow reading.";
+            Error = t["MoveIn_NoAccess"];
             return Page();
         }
 
@@ -92,13 +94,13 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, Mo
         if (pending.IsCodeGrant)
         {
             // A token in the fragment when a code was asked for is not the answer of this flow.
-            Error = "The old server answered differently from what this server asked for (a token instead of a code). Start again.";
+            Error = t["MoveIn_TokenInsteadOfCode"];
             return Page();
         }
 
         if (string.IsNullOrEmpty(AccessToken) || AccessToken.Length > MoveInTokenExchange.MaxTokenLength || AccessToken.Any(c => c <= ' ' || c > '~'))
         {
-            Error = "The old server did not give access. Start again and allow reading.";
+            Error = t["MoveIn_NoAccess"];
             return Page();
         }
 
@@ -121,14 +123,14 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, Mo
         var pending = ReadPending();
         if (pending is null || pending.Owner != User.Identity!.Name || pending.ExpiresUtc < DateTime.UtcNow)
         {
-            Error = "This answer of the old server does not belong to a move-in you started here (or it took longer than 30 minutes). Start again.";
+            Error = t["MoveIn_NotOurs"];
             return null;
         }
 
         if (state.Count != 1 || state[0] is not { } given
             || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(pending.State)))
         {
-            Error = "The old server's answer does not match the move-in you started (the state differs). Start again.";
+            Error = t["MoveIn_StateDiffers"];
             return null;
         }
 
@@ -136,13 +138,13 @@ public sealed class MoveInCallbackModel(MoveInCopier copier, MoveInJobs jobs, Mo
     }
 
     /// <summary>RFC 6749 §4.1.2.1 error codes in plain words; an unknown one is not echoed.</summary>
-    private static string DeniedMessage(StringValues error) => error.ToString() switch
+    private string DeniedMessage(StringValues error) => t[error.ToString() switch
     {
-        "access_denied" => "You did not allow this server to read your old storage, so nothing was copied. Start again if you want to move in.",
-        "invalid_scope" => "The old server does not let this server read everything (*:r), so nothing was copied.",
-        "temporarily_unavailable" or "server_error" => "The old server could not answer just now, so nothing was copied. Try again later.",
-        _ => "The old server did not give access, so nothing was copied. Start again and allow reading.",
-    };
+        "access_denied" => "MoveIn_Denied_access_denied",
+        "invalid_scope" => "MoveIn_Denied_invalid_scope",
+        "temporarily_unavailable" or "server_error" => "MoveIn_Denied_unavailable",
+        _ => "MoveIn_Denied_other",
+    }];
 
     private MoveInPending? ReadPending()
     {

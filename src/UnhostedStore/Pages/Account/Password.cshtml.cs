@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -16,24 +18,24 @@ namespace UnhostedStore.Pages.Account;
 /// </summary>
 [Authorize]
 [RequireRecentLogin]
-public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, AuditTrail audit) : PageModel
+public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<UserAccount> signIn, AuditTrail audit, IStringLocalizer<AccountText> t) : PageModel
 {
     [BindProperty]
-    [StringLength(1024)]
-    [Display(Name = "Current password")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "PasswordPage_CurrentDisplay")]
     public string? CurrentPassword { get; set; }
 
     [BindProperty]
-    [Required]
-    [StringLength(1024)]
-    [Display(Name = "New password")]
+    [Required(ErrorMessage = "PasswordPage_NewRequired")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "PasswordPage_NewDisplay")]
     public string NewPassword { get; set; } = string.Empty;
 
     [BindProperty]
-    [Required]
-    [StringLength(1024)]
-    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords differ.")]
-    [Display(Name = "New password again")]
+    [Required(ErrorMessage = "PasswordPage_AgainRequired")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Compare(nameof(NewPassword), ErrorMessage = "PasswordPage_Differ")]
+    [Display(Name = "PasswordPage_AgainDisplay")]
     public string ConfirmPassword { get; set; } = string.Empty;
 
     [TempData]
@@ -65,7 +67,7 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
         HasPassword = await users.HasPasswordAsync(account);
         if (HasPassword && string.IsNullOrEmpty(CurrentPassword))
         {
-            ModelState.AddModelError(nameof(CurrentPassword), "The Current password field is required.");
+            ModelState.AddModelError(nameof(CurrentPassword), t["PasswordPage_CurrentRequired"]);
         }
 
         if (!ModelState.IsValid)
@@ -80,7 +82,7 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
         {
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "PasswordMismatch" ? "The current password is not right." : error.Description);
+                ModelState.AddModelError(string.Empty, IdentityWords.Describe(error));
             }
 
             return Page();
@@ -89,7 +91,7 @@ public sealed class PasswordModel(UserManager<UserAccount> users, SignInManager<
         // The security stamp changed: renew this browser's cookie so it stays logged in.
         await signIn.RefreshSignInAsync(account);
         await audit.RecordAsync(AuditKind.PasswordChanged, account, AuditActor.Person(HttpContext, account.UserName!), HasPassword ? "Changed on the password page." : "Set on the password page (the account had none).");
-        Message = HasPassword ? "Your password was changed." : "Your password is set. You can log in with it again.";
+        Message = HasPassword ? t["PasswordPage_Changed"] : t["PasswordPage_Set"];
         return RedirectToPage("/Account/Index");
     }
 }

@@ -2,7 +2,9 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 
 namespace UnhostedStore.Pages.Account;
 
@@ -13,7 +15,7 @@ namespace UnhostedStore.Pages.Account;
 /// action. Wrong passwords count toward the lockout.
 /// </summary>
 [Authorize]
-public sealed class ReauthModel(AccountSignIn signIn) : PageModel
+public sealed class ReauthModel(AccountSignIn signIn, IStringLocalizer<AccountText> t) : PageModel
 {
     [BindProperty]
     [StringLength(1024)]
@@ -50,7 +52,7 @@ public sealed class ReauthModel(AccountSignIn signIn) : PageModel
         await DescribeAsync(account);
         if (string.IsNullOrEmpty(Password))
         {
-            ModelState.AddModelError(nameof(Password), "Type your password.");
+            ModelState.AddModelError(nameof(Password), t["Reauth_TypePassword"]);
             return Page();
         }
 
@@ -58,8 +60,8 @@ public sealed class ReauthModel(AccountSignIn signIn) : PageModel
         if (!check.Succeeded)
         {
             ModelState.AddModelError(nameof(Password), check.IsLockedOut
-                ? "Too many wrong passwords. Your account is locked for a while."
-                : "That password is not right.");
+                ? t["Reauth_Locked"]
+                : t["Reauth_Wrong"]);
             return Page();
         }
 
@@ -89,7 +91,7 @@ public sealed class ReauthModel(AccountSignIn signIn) : PageModel
         // The options named this account, so Identity checks the passkey is one of its own.
         if (assertion is not { Succeeded: true } || assertion.User.Id != account.Id)
         {
-            ModelState.AddModelError(string.Empty, "That passkey was not accepted. Try again, or type your password.");
+            ModelState.AddModelError(string.Empty, t["Reauth_PasskeyRejected"]);
             return Page();
         }
 

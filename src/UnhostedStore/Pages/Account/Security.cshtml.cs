@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Account;
@@ -17,7 +19,7 @@ namespace UnhostedStore.Pages.Account;
 /// or without a second factor while the server requires one.
 /// </summary>
 [Authorize]
-public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, AuditTrail audit) : PageModel
+public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, TimeProvider clock, IStringLocalizer<AccountText> t, AuditTrail audit) : PageModel
 {
     public const int MaxPasskeyName = 100;
 
@@ -84,23 +86,23 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         if (attestation is not { Succeeded: true } || attestation.UserEntity.Id != account.Id)
         {
             ModelState.AddModelError(string.Empty, attestation?.Failure?.Message.Contains("already registered", StringComparison.OrdinalIgnoreCase) == true
-                ? "That passkey is already registered."
-                : "The passkey could not be added. Try again.");
+                ? t["Passkey_AlreadyRegistered"]
+                : t["Passkey_AddFailed"]);
             return await ShowAsync(account);
         }
 
         var passkey = attestation.Passkey;
-        passkey.Name = CleanName(name) ?? "Passkey added " + clock.GetUtcNow().ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        passkey.Name = CleanName(name) ?? t["Passkey_DefaultName", clock.GetUtcNow().ToString(t["Passkey_DefaultNameDate"], System.Globalization.CultureInfo.CurrentCulture)];
         var added = await Users.AddOrUpdatePasskeyAsync(account, passkey);
         if (!added.Succeeded)
         {
-            ModelState.AddModelError(string.Empty, "The passkey could not be added. Try again.");
+            ModelState.AddModelError(string.Empty, t["Passkey_AddFailed"]);
             return await ShowAsync(account);
         }
 
         await signIn.RefreshSignInAsync(account);
         await audit.RecordAsync(AuditKind.PasskeyAdded, account, Actor(account), $"Passkey “{passkey.Name}”.");
-        Message = $"Passkey “{passkey.Name}” added. You can log in with it now.";
+        Message = t["Passkey_Added", passkey.Name!];
         return AfterChange();
     }
 
@@ -113,13 +115,13 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if (await FindPasskeyAsync(account, id) is not { } passkey || CleanName(name) is not { } newName)
         {
-            ModelState.AddModelError(string.Empty, "Give the passkey a name (up to 100 characters).");
+            ModelState.AddModelError(string.Empty, t["Passkey_NameRequired"]);
             return await ShowAsync(account);
         }
 
         passkey.Name = newName;
         await Users.AddOrUpdatePasskeyAsync(account, passkey);
-        Message = $"Passkey renamed to “{newName}”.";
+        Message = t["Passkey_Renamed", newName];
         return RedirectToPage();
     }
 
@@ -143,19 +145,19 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         var others = (await Users.GetPasskeysAsync(account)).Count - 1;
         if (others == 0 && !await Users.HasPasswordAsync(account))
         {
-            return await RefuseAsync(account, "This is your only passkey and your account has no password: set a password or add another passkey first, or you could no longer log in.");
+            return await RefuseAsync(account, t["Passkey_OnlyOne"]);
         }
 
         if (others == 0 && await policy.RequireTwoFactorAsync(HttpContext.RequestAborted) && !await Users.GetTwoFactorEnabledAsync(account))
         {
-            return await RefuseAsync(account, "This server requires two-step verification: set up an authenticator app or add another passkey before you remove this one.");
+            return await RefuseAsync(account, t["Passkey_Required2fa"]);
         }
 
         await Users.RemovePasskeyAsync(account, passkey.CredentialId);
         await PasskeyUses.ForgetAsync(Users, account, passkey.CredentialId);
         await signIn.RefreshSignInAsync(account);
         await audit.RecordAsync(AuditKind.PasskeyRemoved, account, Actor(account), $"Passkey “{passkey.Name}”.");
-        Message = $"Passkey “{passkey.Name}” removed. It can no longer log in to your account.";
+        Message = t["Passkey_Removed", passkey.Name!];
         return RedirectToPage();
     }
 
@@ -173,7 +175,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if (await policy.RequireTwoFactorAsync(HttpContext.RequestAborted) && (await Users.GetPasskeysAsync(account)).Count == 0)
         {
-            return await RefuseAsync(account, "This server requires two-step verification: add a passkey before you turn off the authenticator app.");
+            return await RefuseAsync(account, t["Totp_Required"]);
         }
 
         await Users.SetTwoFactorEnabledAsync(account, false);
@@ -182,7 +184,7 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
         await Users.ResetAuthenticatorKeyAsync(account);
         await signIn.RefreshSignInAsync(account);
         await audit.RecordAsync(AuditKind.TwoFactorDisabled, account, Actor(account), "The authenticator app no longer logs in.");
-        Message = "Two-step verification with an authenticator app is off.";
+        Message = t["Totp_TurnedOff"];
         return RedirectToPage();
     }
 
@@ -200,13 +202,13 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
         if ((await Users.GetPasskeysAsync(account)).Count == 0 || await Users.CountRecoveryCodesAsync(account) == 0)
         {
-            return await RefuseAsync(account, "You can remove your password only while you have a passkey and unused recovery codes.");
+            return await RefuseAsync(account, t["Password_CannotRemove"]);
         }
 
         await Users.RemovePasswordAsync(account);
         await signIn.RefreshSignInAsync(account);
         await audit.RecordAsync(AuditKind.PasswordRemoved, account, Actor(account), "Logs in with passkeys only.");
-        Message = "Your password is removed. You log in with a passkey now; keep your recovery codes safe.";
+        Message = t["Password_Removed"];
         return RedirectToPage();
     }
 
@@ -267,5 +269,5 @@ public sealed class SecurityModel(AccountSignIn signIn, LoginPolicy policy, Time
 
     public static string Iso(DateTimeOffset utc) => utc.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string When(DateTimeOffset utc) => utc.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string When(DateTimeOffset utc) => utc.UtcDateTime.ToString(Words.Of<AccountText>()["Security_DateFormat"], System.Globalization.CultureInfo.CurrentCulture);
 }

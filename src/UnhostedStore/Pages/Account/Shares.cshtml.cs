@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Origins;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Sharing;
 
@@ -17,7 +19,7 @@ namespace UnhostedStore.Pages.Account;
 /// links, so any page may post to it; it answers with this page showing the new URL, once.
 /// </summary>
 [Authorize]
-public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls, AuditTrail audit) : PageModel
+public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrls urls, IStringLocalizer<ShareText> t, AuditTrail audit) : PageModel
 {
     public const string PagePath = "/account/shares";
 
@@ -57,7 +59,7 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
         ExpiresDays = expiresDays ?? 0;
         if (!ShareLinks.ExpiryChoices.Contains(ExpiresDays))
         {
-            Error = "Choose how long the link works: 1 day, 7 days, 30 days or until you revoke it.";
+            Error = t["Create_ExpiryRequired"];
         }
         else
         {
@@ -93,12 +95,12 @@ public sealed class SharesModel(ShareLinks links, StorageDbContext db, PublicUrl
         }
 
         Message = revoked is not null
-            ? "Link revoked. It stops working at once."
-            : "That link was already turned off.";
+            ? t["Revoked_Done"]
+            : t["Revoked_Already"];
         return RedirectToPage();
     }
 
-    public static string Expiry(DateTime? expiresUtc) => IndexModel.When(expiresUtc, "when you revoke it");
+    public string Expiry(DateTime? expiresUtc) => Words.When(expiresUtc, t["List_EndsWhenRevoked"]);
 
     private async Task LoadAsync(CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Html;
+using UnhostedStore.Pages.Text;
 
 namespace UnhostedStore.Pages.Account;
 
@@ -10,7 +11,7 @@ namespace UnhostedStore.Pages.Account;
 /// attribute (the page CSP, default-src 'self', would block it); colours come from classes in
 /// site.css. Each chart is one image to assistive technology (role="img", a title and an
 /// aria-label saying everything it shows) and carries its numbers as text too. The viewBox
-/// scales it to the width of a phone.
+/// scales it to the width of a phone. Its words and sizes follow the page's language.
 /// </summary>
 public static class UsageCharts
 {
@@ -33,16 +34,17 @@ public static class UsageCharts
         var used = documentBytes + historyBytes;
         var scale = quotaBytes > 0 ? Math.Max(quotaBytes, used) : used;
         var free = quotaBytes > 0 ? Math.Max(0, quotaBytes - used) : 0;
-        var summary = quotaBytes > 0
-            ? $"{Size(used)} of {Size(quotaBytes)} used: {Size(documentBytes)} documents, {Size(historyBytes)} history and trash, "
-              + (used > quotaBytes ? $"{Size(used - quotaBytes)} over the limit." : $"{Size(free)} free.")
-            : $"{Size(used)} used, no limit: {Size(documentBytes)} documents, {Size(historyBytes)} history and trash.";
+        string summary = quotaBytes > 0
+            ? used > quotaBytes
+                ? W("Charts_SummaryOver", Size(used), Size(quotaBytes), Size(documentBytes), Size(historyBytes), Size(used - quotaBytes))
+                : W("Charts_SummaryFree", Size(used), Size(quotaBytes), Size(documentBytes), Size(historyBytes), Size(free))
+            : W("Charts_SummaryNoLimit", Size(used), Size(documentBytes), Size(historyBytes));
 
         var legend = new List<(string Class, string Text)>
         {
-            ("seg-data", "Documents: " + Size(documentBytes)),
-            ("seg-history", "History and trash: " + Size(historyBytes)),
-            quotaBytes > 0 ? ("track", used > quotaBytes ? "Over the limit by " + Size(used - quotaBytes) : "Free: " + Size(free)) : ("track", "No limit"),
+            ("seg-data", W("Charts_Documents", Size(documentBytes))),
+            ("seg-history", W("Charts_History", Size(historyBytes))),
+            quotaBytes > 0 ? ("track", used > quotaBytes ? W("Charts_Over", Size(used - quotaBytes)) : W("Charts_Free", Size(free))) : ("track", W("Charts_NoLimit")),
         };
         var height = BarHeight + 10 + (legend.Count * LegendRow);
 
@@ -84,7 +86,7 @@ public static class UsageCharts
         var total = modules.Sum(m => m.UsedBytes);
         var largest = Math.Max(1, rows.Count == 0 ? 1 : rows.Max(r => r.Bytes));
         var described = rows.Select(r => $"{r.Label} {Size(r.Bytes)} ({Share(r.Bytes, total)})");
-        var summary = "Storage used per module: " + string.Join(", ", described) + ".";
+        string summary = W("Charts_PerModule", string.Join(", ", described));
 
         var svg = Open("module-chart", Math.Max(1, rows.Count) * ModuleRow, summary).Append('>')
             .Append("<title>").Append(Encode(summary)).Append("</title>");
@@ -115,15 +117,15 @@ public static class UsageCharts
 
         var shown = sorted.Take(MaxModuleRows - 1).Select(m => (m.Module, m.Label, m.UsedBytes)).ToList();
         var rest = sorted.Skip(MaxModuleRows - 1).ToList();
-        shown.Add(("*other*", $"{rest.Count} other modules", rest.Sum(m => m.UsedBytes)));
+        shown.Add(("*other*", W("Charts_OtherModules", Words.Number(rest.Count)), rest.Sum(m => m.UsedBytes)));
         return shown;
     }
 
     /// <summary>A share in whole percent; "under 1%" rather than a misleading 0%.</summary>
     public static string Share(long part, long total) =>
-        total <= 0 ? "0%"
-        : part > 0 && part * 100 < total ? "under 1%"
-        : Math.Round(part * 100.0 / total, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.InvariantCulture) + "%";
+        total <= 0 ? W("Charts_Percent", 0)
+        : part > 0 && part * 100 < total ? W("Charts_UnderOne")
+        : W("Charts_Percent", Math.Round(part * 100.0 / total, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.CurrentCulture));
 
     /// <summary>Length in viewBox units, to 0.01.</summary>
     public static double Portion(long part, long whole, double length) =>
@@ -148,5 +150,7 @@ public static class UsageCharts
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
-    private static string Size(long bytes) => IndexModel.Size(bytes);
+    private static string Size(long bytes) => Words.Size(bytes);
+
+    private static string W(string key, params object[] args) => Words.Of<AccountText>()[key, args];
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Admin;
@@ -49,18 +50,26 @@ public sealed class AdminRequirementHandler(StorageDbContext db) : Authorization
 /// </summary>
 public sealed class AdminForbiddenHandler : IAuthorizationMiddlewareResultHandler
 {
-    private const string Body = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Only for administrators · UnhostedStore</title><link rel="stylesheet" href="/css/site.css" /></head>
-        <body><main id="main"><section class="card" aria-labelledby="forbidden-heading">
-        <h1 id="forbidden-heading">Only for administrators</h1>
-        <p id="forbidden">This page is for the administrators of this server, and your account is not one of them.</p>
-        <p class="links"><a href="/account">Back to your storage</a></p>
-        </section></main></body>
-        </html>
-        """;
+    /// <summary>The 403 page, in the request's language (request localization runs before
+    /// authorization). The texts are written as the views write a resource (IHtmlLocalizer):
+    /// as markup of our own, without encoding; none takes an argument.</summary>
+    private static string Body()
+    {
+        var text = AdminWords.Text;
+        var title = text["Forbidden_Title"];
+        return $"""
+            <!DOCTYPE html>
+            <html lang="{PageCultures.Current}">
+            <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>{title} · UnhostedStore</title><link rel="stylesheet" href="/css/site.css" /></head>
+            <body><main id="main"><section class="card" aria-labelledby="forbidden-heading">
+            <h1 id="forbidden-heading">{title}</h1>
+            <p id="forbidden">{text["Forbidden_Text"]}</p>
+            <p class="links"><a href="/account">{text["Forbidden_Back"]}</a></p>
+            </section></main></body>
+            </html>
+            """;
+    }
 
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -71,7 +80,8 @@ public sealed class AdminForbiddenHandler : IAuthorizationMiddlewareResultHandle
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers.CacheControl = "no-store";
-            await context.Response.WriteAsync(Body, context.RequestAborted);
+            context.Response.Headers.ContentLanguage = PageCultures.Current;
+            await context.Response.WriteAsync(Body(), context.RequestAborted);
             return;
         }
 

@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Origins;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Admin;
@@ -13,18 +15,19 @@ namespace UnhostedStore.Pages.Admin;
 /// An admin creates an account (as the CLI's <c>users add</c>, through
 /// <see cref="AccountCommands.CreateAsync"/>): with a first password the admin passes on, or with
 /// none and a one-time link (<see cref="PasswordResetLinks"/>) where the person chooses their own.
-/// Needs a recent login, since it can make administrators.
+/// Needs a recent login, since it can make administrators; recorded in the audit log as the
+/// administrator's.
 /// </summary>
 [RequireRecentLogin]
-public sealed class CreateUserModel(UserManager<UserAccount> users, TimeProvider clock, PublicUrls urls) : PageModel
+public sealed class CreateUserModel(UserManager<UserAccount> users, TimeProvider clock, PublicUrls urls, AuditTrail audit) : PageModel
 {
     public const string ByLink = "link";
     public const string ByPassword = "password";
 
     [BindProperty]
-    [Required(ErrorMessage = "Choose a user name.")]
-    [StringLength(Accounts.UserName.MaxLength)]
-    [Display(Name = "User name")]
+    [Required(ErrorMessage = "Create_NameRequired")]
+    [StringLength(Accounts.UserName.MaxLength, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Setup_UserName")]
     public string UserName { get; set; } = string.Empty;
 
     [BindProperty]
@@ -34,8 +37,8 @@ public sealed class CreateUserModel(UserManager<UserAccount> users, TimeProvider
     public string Method { get; set; } = ByLink;
 
     [BindProperty]
-    [StringLength(1024)]
-    [Display(Name = "First password")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Create_PasswordDisplay")]
     public string? Password { get; set; }
 
     /// <summary>Set once the account exists, with the link to pass on when there is one.</summary>
@@ -56,7 +59,7 @@ public sealed class CreateUserModel(UserManager<UserAccount> users, TimeProvider
 
         if (Method == ByPassword && string.IsNullOrEmpty(Password))
         {
-            ModelState.AddModelError(nameof(Password), "Type the first password, or choose a link instead.");
+            ModelState.AddModelError(nameof(Password), AdminWords.Text["Create_TypePassword"]);
         }
 
         if (!ModelState.IsValid)
@@ -70,15 +73,20 @@ public sealed class CreateUserModel(UserManager<UserAccount> users, TimeProvider
         {
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(string.Empty, error.Code == "DuplicateUserName" ? "That user name is taken." : error.Description);
+                ModelState.AddModelError(string.Empty, IdentityWords.Describe(error));
             }
 
             return Page();
         }
 
+        await audit.RecordAsync(
+            AuditKind.AdminUserCreated,
+            name,
+            AuditActor.Admin(HttpContext, User.Identity!.Name!),
+            (IsAdmin ? "An administrator account" : "An account") + (Method == ByPassword ? ", with a first password, on the admin pages." : ", with a one-time link to set the password, on the admin pages."));
         if (Method == ByPassword)
         {
-            TempData["Message"] = $"{name} can log in now with the password you chose. Pass it on safely, and ask them to change it.";
+            TempData["Message"] = AdminWords.Text["Create_CanLogIn", name].Value;
             return Redirect(UsersModel.UserPath(name));
         }
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Health;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
-using static UnhostedStore.Pages.Account.IndexModel;
 
 namespace UnhostedStore.Pages.Admin;
 
@@ -39,7 +39,7 @@ public sealed class IndexModel(StorageDbContext db, HealthCheckService health, S
         Totals = await StoreStatistics.TotalsAsync(db, ct);
         UserBars = (await StoreStatistics.TopUsersAsync(db, TopCount, ct)).Select(Bar).ToList();
         var (modules, count) = await StoreStatistics.TopModulesAsync(db, TopCount, ct);
-        ModuleBars = modules.Select(m => Bar(m with { Name = m.Name.Length == 0 ? "(top level)" : m.Name })).ToList();
+        ModuleBars = modules.Select(m => Bar(m with { Name = m.Name.Length == 0 ? Words.Of<AccountText>()["Home_TopLevel"] : m.Name })).ToList();
         ModuleCount = count;
         Signup = await signup.GetAsync(ct);
         RequireTwoFactor = await policy.RequireTwoFactorAsync(ct);
@@ -47,17 +47,20 @@ public sealed class IndexModel(StorageDbContext db, HealthCheckService health, S
         var report = await health.CheckHealthAsync(check => check.Tags.Contains(HealthEndpoints.ReadyTag), ct);
         Health =
         [
-            Row(report, "database", "Database", "The database answers.", "The database does not answer. Storage, logins and apps fail until it does."),
-            Row(report, "blobs", "Blob store", "The blob store answers.", "The blob store does not answer. Documents can't be read or written until it does."),
+            Row(report, "database", "Health_Database"),
+            Row(report, "blobs", "Health_Blobs"),
         ];
     }
 
     private static ChartBar Bar(UsageShare share) =>
-        new(share.Name, share.UsedBytes, Size(share.UsedBytes) + ", " + Count(share.DocumentCount, "document", "documents"));
+        new(share.Name, share.UsedBytes, Words.Size(share.UsedBytes) + ", " + Words.Count(share.DocumentCount, "Document"));
 
-    private static HealthRow Row(HealthReport report, string key, string name, string good, string bad)
+    /// <summary>A check's row: <paramref name="text"/> names the keys <c>{text}</c> (its name),
+    /// <c>{text}_Up</c> and <c>{text}_Down</c> of <see cref="AdminText"/>.</summary>
+    private static HealthRow Row(HealthReport report, string key, string text)
     {
         var healthy = report.Entries.TryGetValue(key, out var entry) && entry.Status == HealthStatus.Healthy;
-        return new HealthRow("health-" + key, name, healthy, healthy ? good : bad);
+        var words = AdminWords.Text;
+        return new HealthRow("health-" + key, words[text], healthy, words[healthy ? text + "_Up" : text + "_Down"]);
     }
 }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Admin;
 
@@ -9,9 +11,10 @@ namespace UnhostedStore.Pages.Admin;
 /// The settings an admin changes at run time, kept in the database so that every instance
 /// follows them at once (as the CLI's <c>settings</c> commands): who may sign up
 /// (<see cref="SignupSettings"/>) and whether every account needs a second factor
-/// (<see cref="LoginPolicy"/>). Changing either needs a login from the last 10 minutes.
+/// (<see cref="LoginPolicy"/>). Changing either needs a login from the last 10 minutes, and is
+/// recorded in the audit log as the administrator's.
 /// </summary>
-public sealed class SettingsModel(SignupSettings signup, LoginPolicy policy) : PageModel
+public sealed class SettingsModel(SignupSettings signup, LoginPolicy policy, AuditTrail audit) : PageModel
 {
     public SignupPolicy Signup { get; private set; }
 
@@ -29,12 +32,13 @@ public sealed class SettingsModel(SignupSettings signup, LoginPolicy policy) : P
         if (!SignupSettings.TryParse(policyName, out var chosen))
         {
             await LoadAsync(ct);
-            ModelState.AddModelError(string.Empty, "Choose who may create an account.");
+            ModelState.AddModelError(string.Empty, AdminWords.Text["Settings_ChooseSignup"]);
             return Page();
         }
 
         await signup.SetAsync(chosen, ct);
-        TempData["Message"] = "Sign-up is now " + SignupSettings.Describe(chosen) + ".";
+        await RecordAsync("Sign-up is now " + SignupSettings.Describe(chosen) + " (on the admin pages).");
+        TempData["Message"] = AdminWords.Text["Settings_SignupNow", AdminWords.Signup(chosen)].Value;
         return RedirectToPage();
     }
 
@@ -48,16 +52,18 @@ public sealed class SettingsModel(SignupSettings signup, LoginPolicy policy) : P
         if (required is not ("on" or "off"))
         {
             await LoadAsync(ct);
-            ModelState.AddModelError(string.Empty, "Choose whether two-step verification is required.");
+            ModelState.AddModelError(string.Empty, AdminWords.Text["Settings_ChooseTwoFactor"]);
             return Page();
         }
 
         await policy.SetRequireTwoFactorAsync(required == "on", ct);
-        TempData["Message"] = required == "on"
-            ? "Two-step verification is now required: people without an authenticator app or a passkey set one up at their next password login."
-            : "Two-step verification is now optional.";
+        await RecordAsync(required == "on" ? "Two-step verification is now required (on the admin pages)." : "Two-step verification is now optional (on the admin pages).");
+        TempData["Message"] = AdminWords.Text[required == "on" ? "Settings_RequiredNow" : "Settings_OptionalNow"].Value;
         return RedirectToPage();
     }
+
+    private Task RecordAsync(string detail) =>
+        audit.RecordAsync(AuditKind.AdminSettingChanged, (string?)null, AuditActor.Admin(HttpContext, User.Identity!.Name!), detail);
 
     private async Task LoadAsync(CancellationToken ct)
     {

@@ -1,9 +1,12 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Admin;
@@ -12,7 +15,8 @@ namespace UnhostedStore.Pages.Admin;
 /// One account for an admin: its state, how it logs in, its storage and quota, and its connected
 /// apps (revocable here, as on the person's own account page). Changes that need a fresh login
 /// and a confirmation (disable, delete, admin rights, password, two-step verification) are on
-/// <see cref="UserChangeModel"/>'s pages, linked from here.
+/// <see cref="UserChangeModel"/>'s pages, linked from here. A quota set or an app revoked here
+/// is recorded in the audit log as the administrator's.
 /// </summary>
 public sealed class UserModel(
     UserManager<UserAccount> users,
@@ -20,7 +24,8 @@ public sealed class UserModel(
     AccountDirectory directory,
     Quotas quotas,
     Grants grants,
-    GrantUsageTracker usage) : PageModel
+    GrantUsageTracker usage,
+    AuditTrail audit) : PageModel
 {
     public sealed record AppRow(string Id, string Origin, string Scopes, DateTime? GrantedUtc, DateTime? LastUsedUtc, DateTime? ExpiresUtc);
 
@@ -57,32 +62,53 @@ public sealed class UserModel(
         var text = choice == "own" ? size : choice;
         if (!Quotas.TryParseOwnQuota(text, out var quota))
         {
-            ModelState.AddModelError("size", "That is not a size: write it like 500M, 10G or 1T.");
+            ModelState.AddModelError("size", AdminWords.Text["User_NotASize"]);
             return await ShowAsync(ct);
         }
 
         await UserLock.SetQuotaAsync(db, Name, quota, ct);
+        await RecordAsync(AuditKind.AdminQuotaSet, quota switch
+        {
+            null => "The default quota, set on the admin pages.",
+            0 => "No quota, set on the admin pages.",
+            var bytes => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes ({Pages.Account.IndexModel.Size(bytes.Value)}), set on the admin pages."),
+        });
         TempData["Message"] = quota switch
         {
-            null => $"{Name} now has the default quota.",
-            0 => $"{Name} now has no quota: they may store as much as the server holds.",
-            var bytes => $"{Name} may now store {Pages.Account.IndexModel.Size(bytes.Value)}.",
+            null => AdminWords.Text["User_QuotaNowDefault", Name].Value,
+            0 => AdminWords.Text["User_QuotaNowNone", Name].Value,
+            var bytes => AdminWords.Text["User_QuotaNow", Name, Words.Size(bytes.Value)].Value,
         };
         return Redirect(Path);
     }
 
     public async Task<IActionResult> OnPostRevokeAsync(string? id, CancellationToken ct)
     {
-        TempData["Message"] = !string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(Name, id, ct)
-            ? "Access revoked. That app can no longer use this storage."
-            : "That app had no access any more.";
+        var grant = string.IsNullOrEmpty(id) ? null : (await grants.ListAsync(Name, ct)).FirstOrDefault(g => g.AuthorizationId == id);
+        if (!string.IsNullOrEmpty(id) && await grants.RevokeByIdAsync(Name, id, ct))
+        {
+            await RecordAsync(
+                grant?.AppPasswordName is null ? AuditKind.GrantRevoked : AuditKind.AppPasswordRevoked,
+                (grant?.AppPasswordName is { } appPassword ? $"App password \"{appPassword}\"" : grant?.Origin ?? "An app") + ", revoked on the admin pages.");
+            TempData["Message"] = AdminWords.Text["User_Revoked"].Value;
+        }
+        else
+        {
+            TempData["Message"] = AdminWords.Text["User_NoAccessAnyMore"].Value;
+        }
+
         return Redirect(Path + "#apps-heading");
     }
 
     public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
     {
         var count = await grants.RevokeAsync(Name, origin: null, ct);
-        TempData["Message"] = count == 1 ? "Access revoked for 1 app." : $"Access revoked for all apps ({count} grants).";
+        if (count > 0)
+        {
+            await RecordAsync(AuditKind.GrantRevoked, string.Create(CultureInfo.InvariantCulture, $"All apps ({count} grant(s)), revoked on the admin pages."));
+        }
+
+        TempData["Message"] = count == 1 ? AdminWords.Text["User_RevokedOne"].Value : AdminWords.Text["User_RevokedAll", Words.Number(count)].Value;
         return Redirect(Path + "#apps-heading");
     }
 
@@ -104,9 +130,9 @@ public sealed class UserModel(
         Apps = list.Select(g => new AppRow(
                 g.AuthorizationId,
                 g.Origin,
-                string.Join(", ", g.Scopes.Scopes.Select(DescribeScope)),
+                string.Join(", ", g.Scopes.Scopes.Select(AdminWords.Scope)),
                 g.GrantedUtc,
-                lastUsed.TryGetValue(g.AuthorizationId, out var t) ? t : null,
+                lastUsed.TryGetValue(g.AuthorizationId, out var usedUtc) ? usedUtc : null,
                 g.ExpiresUtc))
             .ToList();
         return Page();
@@ -114,6 +140,7 @@ public sealed class UserModel(
 
     public string ChangePath(string change) => Path + "/" + change;
 
-    public static string DescribeScope(Scope scope) =>
-        (scope.IsRoot ? "everything" : scope.Module) + (scope.CanWrite ? " (read and write)" : " (read only)");
+    /// <summary>An event about this account, by the administrator at this browser.</summary>
+    private Task RecordAsync(AuditKind kind, string detail) =>
+        audit.RecordAsync(kind, Name, AuditActor.Admin(HttpContext, User.Identity!.Name!), detail);
 }

@@ -1,13 +1,16 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
+using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Accounts.Security;
 using UnhostedStore.Authorization;
 using UnhostedStore.DataFreedom.Deletion;
 using UnhostedStore.Origins;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Admin;
@@ -20,7 +23,8 @@ namespace UnhostedStore.Pages.Admin;
 /// by the same code as the CLI's (<see cref="AccountDisabling"/>, <see cref="AdminRights"/>,
 /// <see cref="AccountDeletions"/>, <see cref="TwoFactorReset"/>, <see cref="PasswordResetLinks"/>,
 /// <see cref="AccountCommands"/>). Nobody disables or deletes themselves here, nor removes the last
-/// active admin; removing one's own admin rights needs a second, explicit yes.
+/// active admin; removing one's own admin rights needs a second, explicit yes. Every change
+/// that happens is recorded in the audit log as the administrator's (ASVS V7.1).
 /// </summary>
 [RequireRecentLogin]
 public sealed class UserChangeModel(
@@ -32,7 +36,8 @@ public sealed class UserChangeModel(
     PublicUrls urls,
     StorageDbContext db,
     TimeProvider clock,
-    IOptions<AccountOptions> options) : PageModel
+    IOptions<AccountOptions> options,
+    AuditTrail audit) : PageModel
 {
     public static readonly string[] Changes = ["disable", "enable", "promote", "demote", "delete", "cancel-deletion", "reset-2fa", "password", "token"];
 
@@ -53,23 +58,23 @@ public sealed class UserChangeModel(
     public bool RemovePasskeys { get; set; }
 
     [BindProperty]
-    [StringLength(1024)]
-    [Display(Name = "New password")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "PasswordPage_NewDisplay")]
     public string? NewPassword { get; set; }
 
     [BindProperty]
-    [StringLength(1024)]
-    [Display(Name = "New password again")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "PasswordPage_AgainDisplay")]
     public string? ConfirmPassword { get; set; }
 
     [BindProperty]
-    [StringLength(1024)]
-    [Display(Name = "Access")]
+    [StringLength(1024, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Token_ScopeDisplay")]
     public string? Scope { get; set; }
 
     [BindProperty]
-    [StringLength(2048)]
-    [Display(Name = "App origin")]
+    [StringLength(2048, ErrorMessage = "Setup_MaxLength")]
+    [Display(Name = "Token_OriginDisplay")]
     public string? Origin { get; set; } = OperatorTokens.DefaultOrigin;
 
     [BindProperty]
@@ -102,38 +107,50 @@ public sealed class UserChangeModel(
         switch (Change)
         {
             case "disable" when IsSelf:
-                return Refuse("You can't disable your own account here.");
+                return Refuse(W("Refuse_DisableSelf"));
             case "disable":
-                return Done(await disabling.DisableAsync(Name, ct), $"{Name} is disabled: they can't log in, and their apps stopped working.", $"{Name} was disabled already.");
+                return await DoneAsync(await disabling.DisableAsync(Name, ct), AuditKind.AdminUserDisabled, "Disabled on the admin pages: no login, apps set aside.", W("Done_Disabled", Name), W("Done_DisabledAlready", Name));
             case "enable":
-                return Done(await disabling.EnableAsync(Name, ct), $"{Name} is enabled again: they can log in, and their apps work as before.", $"{Name} was not disabled.");
+                return await DoneAsync(await disabling.EnableAsync(Name, ct), AuditKind.AdminUserEnabled, "Enabled again on the admin pages.", W("Done_Enabled", Name), W("Done_NotDisabled", Name));
             case "promote":
-                return Done(await admins.SetAdminAsync(Name, true, ct), $"{Name} is an administrator now.", $"{Name} was an administrator already.");
+                return await DoneAsync(await admins.SetAdminAsync(Name, true, ct), AuditKind.AdminRightsGranted, "Made an administrator on the admin pages.", W("Done_Promoted", Name), W("Done_AdminAlready", Name));
             case "demote" when IsSelf && !ConfirmSelf:
-                return Refuse("Tick the box to confirm that you want to stop being an administrator.");
+                return Refuse(W("Refuse_TickTheBox"));
             case "demote":
                 var demoted = await admins.SetAdminAsync(Name, false, ct);
                 if (demoted == AdminChange.Done && IsSelf)
                 {
-                    TempData["Message"] = "You are no longer an administrator.";
+                    await RecordAsync(AuditKind.AdminRightsRemoved, "Gave up their own administrator rights on the admin pages.");
+                    TempData["Message"] = W("Done_DemotedSelf");
                     return Redirect("/account");
                 }
 
-                return Done(demoted, $"{Name} is no longer an administrator.", $"{Name} was not an administrator.");
+                return await DoneAsync(demoted, AuditKind.AdminRightsRemoved, "Administrator rights removed on the admin pages.", W("Done_Demoted", Name), W("Done_NotAdmin", Name));
             case "delete":
                 return await DeleteAsync(ct);
             case "cancel-deletion":
-                return await deletions.CancelAsync(Name, ct) switch
+                switch (await deletions.CancelAsync(Name, ct))
                 {
-                    CancelResult.Cancelled => Back($"{Name} is no longer being deleted: the account, its apps and its public links are back."),
-                    CancelResult.AlreadyErasing => Refuse("Too late: the account is being erased right now, and it can no longer be brought back."),
-                    _ => Back($"{Name} was not being deleted."),
-                };
+                    case CancelResult.Cancelled:
+                        await RecordAsync(AuditKind.AccountDeletionCancelled, "Cancelled by the administrator on the admin pages.");
+                        return Back(W("Done_DeletionCancelled", Name));
+                    case CancelResult.AlreadyErasing:
+                        return Refuse(W("Refuse_TooLate"));
+                    default:
+                        return Back(W("Done_NotBeingDeleted", Name));
+                }
+
             case "reset-2fa":
                 var reset = await TwoFactorReset.ResetAsync(users, (await users.FindByNameAsync(Name))!, RemovePasskeys);
-                return reset.Succeeded
-                    ? Back($"Two-step verification of {Name} is reset: no authenticator app, no recovery codes{(RemovePasskeys ? ", no passkeys" : string.Empty)}. They were logged out everywhere.")
-                    : Refuse(AccountCommands.Describe(reset));
+                if (!reset.Succeeded)
+                {
+                    return Refuse(IdentityWords.Describe(reset));
+                }
+
+                await RecordAsync(AuditKind.AdminTwoFactorReset, RemovePasskeys
+                    ? "Authenticator app, recovery codes and passkeys removed; signed out everywhere."
+                    : "Authenticator app and recovery codes removed; signed out everywhere.");
+                return Back(W(RemovePasskeys ? "Done_Reset2faPasskeys" : "Done_Reset2fa", Name));
             default:
                 return NotFound();
         }
@@ -148,6 +165,7 @@ public sealed class UserChangeModel(
         }
 
         var token = await PasswordResetLinks.CreateAsync(users, (await users.FindByNameAsync(Name))!);
+        await RecordAsync(AuditKind.AdminResetLinkCreated, "A one-time link to set a new password, valid 24 hours.");
         ResetLink = urls.AccountOrigin(Request) + PasswordResetLinks.LinkPath(token);
         Response.Headers.CacheControl = "no-store";
         return Page();
@@ -163,13 +181,17 @@ public sealed class UserChangeModel(
 
         if (string.IsNullOrEmpty(NewPassword) || NewPassword != ConfirmPassword)
         {
-            return Refuse(string.IsNullOrEmpty(NewPassword) ? "Type the new password." : "The two passwords differ.");
+            return Refuse(string.IsNullOrEmpty(NewPassword) ? W("Refuse_TypePassword") : W("Refuse_PasswordsDiffer"));
         }
 
         var result = await AccountCommands.SetPasswordAsync(users, (await users.FindByNameAsync(Name))!, NewPassword);
-        return result.Succeeded
-            ? Back($"The password of {Name} is changed. Pass it on to them safely; they can change it on their account page.")
-            : Refuse(AccountCommands.Describe(result));
+        if (!result.Succeeded)
+        {
+            return Refuse(IdentityWords.Describe(result));
+        }
+
+        await RecordAsync(AuditKind.AdminPasswordSet, "A new password on the admin pages; any lockout lifted.");
+        return Back(W("Done_PasswordSet", Name));
     }
 
     /// <summary>A token for a script or an app without OAuth, as the CLI's <c>tokens issue</c>.</summary>
@@ -182,25 +204,28 @@ public sealed class UserChangeModel(
 
         if (!ScopeSet.TryParse(Scope?.Trim() ?? string.Empty, out var scopes))
         {
-            return Refuse("Write the access as module:r or module:rw, several separated by spaces (* for every module), for example “notes:rw contacts:r”.");
+            return Refuse(W("Refuse_Scope"));
         }
 
         if (!ClientOrigin.TryParse(string.IsNullOrWhiteSpace(Origin) ? OperatorTokens.DefaultOrigin : Origin.Trim(), out var origin, out var error))
         {
-            return Refuse($"That is not an app origin: {error}.");
+            return Refuse(W("Refuse_Origin", error ?? string.Empty));
         }
 
         if (!Grants.LifetimeChoices.Contains(Days))
         {
-            return Refuse("Choose how long the token works.");
+            return Refuse(W("Refuse_Days"));
         }
 
-        if (await OperatorTokens.RefusalAsync(db, Name, ct) is { } refusal)
+        if (await OperatorTokens.RefusalAsync(db, Name, ct) is not null)
         {
-            return Refuse(refusal);
+            return Refuse(await PendingDeletions.IsDisabledAsync(db, Name, ct) ? W("Refuse_TokenLeaving", Name) : W("Refuse_TokenDisabled", Name));
         }
 
         IssuedToken = (await tokens.IssueAsync(Name, scopes, origin!, Days, ct)).AccessToken;
+        await RecordAsync(AuditKind.GrantCreated, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{origin!.Value}: {scopes}, {(Days > 0 ? $"for {Days} days" : "until revoked")}; a token issued on the admin pages."));
         Response.Headers.CacheControl = "no-store";
         return Page();
     }
@@ -209,7 +234,7 @@ public sealed class UserChangeModel(
     {
         if (IsSelf)
         {
-            return Refuse("You can't delete your own account here: use “Delete your account” on your account page.");
+            return Refuse(W("Refuse_DeleteSelf"));
         }
 
         if (await AdminRights.IsLastActiveAdminAsync(db, Name, ct))
@@ -219,13 +244,16 @@ public sealed class UserChangeModel(
 
         var deletion = await deletions.ScheduleAsync(Name, EraseNow, ct);
         var now = deletion.EraseAfterUtc <= clock.GetUtcNow().UtcDateTime;
+        await RecordAsync(AuditKind.AccountDeletionRequested, now
+            ? "By the administrator on the admin pages; erased at once."
+            : $"By the administrator on the admin pages; to be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}.");
         TempData["Message"] = now
-            ? $"{Name} is disabled and is being erased now, with all their documents and apps."
-            : $"{Name} is disabled now and will be erased on {PendingDeletions.Describe(deletion.EraseAfterUtc)}. Until then you can cancel the deletion, or they can by logging in.";
+            ? W("Done_DeletingNow", Name)
+            : W("Done_DeletionScheduled", Name, UnhostedStore.Pages.Account.DeleteModel.When(deletion.EraseAfterUtc));
         return Redirect(now ? "/admin/users" : UserPath);
     }
 
-    private const string LastAdmin = "This is the last administrator who can log in. Make someone else an administrator first.";
+    private static string LastAdmin => W("Refuse_LastAdmin");
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
@@ -238,13 +266,28 @@ public sealed class UserChangeModel(
         return true;
     }
 
-    private IActionResult Done(AdminChange outcome, string done, string unchanged) => outcome switch
+    /// <summary>The answer to a change of state or rights; only a change that happened is recorded.</summary>
+    private async Task<IActionResult> DoneAsync(AdminChange outcome, AuditKind kind, string detail, string done, string unchanged)
     {
-        AdminChange.Done => Back(done),
-        AdminChange.Unchanged => Back(unchanged),
-        AdminChange.LastAdmin => Refuse(LastAdmin),
-        _ => NotFound(),
-    };
+        switch (outcome)
+        {
+            case AdminChange.Done:
+                await RecordAsync(kind, detail);
+                return Back(done);
+            case AdminChange.Unchanged:
+                return Back(unchanged);
+            case AdminChange.LastAdmin:
+                return Refuse(LastAdmin);
+            default:
+                return NotFound();
+        }
+    }
+
+    /// <summary>An event about this account, by the administrator at this browser.</summary>
+    private Task RecordAsync(AuditKind kind, string detail) =>
+        audit.RecordAsync(kind, Name, AuditActor.Admin(HttpContext, User.Identity!.Name!), detail);
+
+    private static string W(string key, params object[] args) => AdminWords.Text[key, args];
 
     private RedirectResult Back(string message)
     {

@@ -34,7 +34,7 @@ public sealed class UsersModel(AccountDirectory directory) : PageModel
 
     public static string UserPath(string name) => "/admin/users/" + Uri.EscapeDataString(name);
 
-    public static string When(DateTime? utc, string none) => Account.IndexModel.When(utc, none);
+    public static string When(DateTime? utc, string none) => AdminWords.When(utc, none);
 
     public static string StateClass(AccountState state) => state switch
     {

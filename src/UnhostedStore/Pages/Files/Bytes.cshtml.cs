@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.DataFreedom.Export;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Previews;
 using UnhostedStore.Storage;
 
@@ -14,7 +16,7 @@ namespace UnhostedStore.Pages.Files;
 /// <c>?handler=thumb</c> a thumbnail, <c>?handler=zip</c> a folder as a zip, streamed.
 /// </summary>
 [Authorize]
-public sealed class BytesModel(DocumentReads reads, ILogger<BytesModel> logger) : PageModel
+public sealed class BytesModel(DocumentReads reads, IStringLocalizer<FilesText> t, ILogger<BytesModel> logger) : PageModel
 {
     public async Task<IActionResult> OnGetAsync([FromQuery] string? path, [FromQuery] string? download)
     {
@@ -53,13 +55,13 @@ public sealed class BytesModel(DocumentReads reads, ILogger<BytesModel> logger) 
     private string Owner => User.Identity!.Name!;
 
     /// <summary>The path, or null with what is wrong: not a path, or not the kind asked for.</summary>
-    private static StoragePath? Parse(string? path, bool document, out string problem)
+    private StoragePath? Parse(string? path, bool document, out string problem)
     {
         var parsed = string.IsNullOrEmpty(path) && !document ? StoragePath.Root : FilePaths.Parse(path, out _);
         problem = parsed is null
-            ? "That is not a path in your storage."
-            : document && parsed.IsFolder ? "That is a folder, not a document: download it as a zip."
-            : !document && parsed.IsDocument ? "That is a document, not a folder."
+            ? t["Bytes_NotAPath"]
+            : document && parsed.IsFolder ? t["Bytes_IsFolder"]
+            : !document && parsed.IsDocument ? t["Bytes_IsDocument"]
             : string.Empty;
         return problem.Length == 0 ? parsed : null;
     }

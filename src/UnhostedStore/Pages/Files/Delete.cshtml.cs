@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
-using UnhostedStore.Pages.Account;
+using Microsoft.Extensions.Localization;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 
@@ -17,7 +18,7 @@ namespace UnhostedStore.Pages.Files;
 /// <see cref="BatchSize"/>, each only if unchanged since it was read.
 /// </summary>
 [Authorize]
-public sealed class DeleteModel(StorageDbContext db, DocumentWrites writes) : PageModel
+public sealed class DeleteModel(StorageDbContext db, DocumentWrites writes, IStringLocalizer<FilesText> t) : PageModel
 {
     public const int BatchSize = 500;
 
@@ -77,17 +78,17 @@ public sealed class DeleteModel(StorageDbContext db, DocumentWrites writes) : Pa
             var outcome = await writes.DeleteAsync(owner, Target, expected, ct, FilePaths.AppLabel);
             message = outcome switch
             {
-                StorageOutcome.Deleted => $"Deleted {Name}.",
-                StorageOutcome.NotFound => $"{Name} was already gone.",
-                StorageOutcome.PreconditionFailed => $"{Name} was changed since you asked to delete it, so it was kept. Look at it again first.",
-                _ => $"{Name} could not be deleted. Try again.",
+                StorageOutcome.Deleted => t["Deleted_Document", Name],
+                StorageOutcome.NotFound => t["Deleted_AlreadyGone", Name],
+                StorageOutcome.PreconditionFailed => t["Deleted_Changed", Name],
+                _ => t["Deleted_Failed", Name],
             };
         }
         else
         {
             var (deleted, kept) = await DeleteFolderAsync(owner, Target, ct);
-            message = "Deleted " + IndexModel.Count(deleted, "document", "documents") + " from " + Name + "."
-                + (kept > 0 ? " " + IndexModel.Count(kept, "document was", "documents were") + " changed meanwhile and kept." : string.Empty);
+            message = t["Deleted_Folder", Words.Count(deleted, "Document"), Name]
+                + (kept > 0 ? " " + t["Deleted_FolderKept", Words.Count(kept, "DocumentWas")] : string.Empty);
         }
 
         TempData["Message"] = message;
@@ -124,7 +125,7 @@ public sealed class DeleteModel(StorageDbContext db, DocumentWrites writes) : Pa
         Target = FilePaths.Parse(path, out var error);
         if (Target is null || Target.IsRoot)
         {
-            PathError = error ?? "Choose a folder or a document to delete: the whole storage can't be deleted here.";
+            PathError = error ?? t["Delete_NotRoot"];
             Target = null;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return false;

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Localization;
 using UnhostedStore.Pages.Shares;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Pages.Files;
@@ -17,6 +19,8 @@ public static class FilePaths
 
     public const string Home = "/files";
 
+    private static IStringLocalizer Texts => Words.Of<FilesText>();
+
     /// <summary>The path in a query (already decoded), or the root when there is none.</summary>
     public static StoragePath? Parse(string? decoded, out string? error)
     {
@@ -28,7 +32,7 @@ public static class FilePaths
 
         if (decoded[0] != '/')
         {
-            error = "A path starts with /.";
+            error = Texts["Path_NoSlash"];
             return null;
         }
 
@@ -36,9 +40,7 @@ public static class FilePaths
         var parsed = StoragePath.TryParse(encoded, out var path);
         if (!parsed.Success)
         {
-            error = parsed.IsTooLong
-                ? "That path is too long."
-                : "That is not a path in your storage: names are separated by /, and none may be empty, \".\" or \"..\".";
+            error = parsed.IsTooLong ? Texts["Path_TooLong"] : Texts["Path_Invalid"];
             return null;
         }
 
@@ -68,13 +70,13 @@ public static class FilePaths
     public static string Share(StoragePath path) => "/account/shares?path=" + Uri.EscapeDataString(path.Value);
 
     /// <summary>The name a person reads: without the folder's trailing slash.</summary>
-    public static string NameOf(StoragePath path) => path.IsRoot ? "All files" : path.Name.TrimEnd('/');
+    public static string NameOf(StoragePath path) => path.IsRoot ? Texts["Crumbs_AllFiles"] : path.Name.TrimEnd('/');
 
     /// <summary>"All files", then each folder down to <paramref name="path"/> (a folder) or its parent.</summary>
     public static ShareCrumbTrail Crumbs(StoragePath path)
     {
         var folders = path.Ancestors().Append(path).Where(p => p.IsFolder);
-        return new ShareCrumbTrail(folders.Select(f => new ShareCrumb(NameOf(f), Browse(f))).ToList(), path.IsFolder, "Folders above this one");
+        return new ShareCrumbTrail(folders.Select(f => new ShareCrumb(NameOf(f), Browse(f))).ToList(), path.IsFolder, Texts["Crumbs_Label"]);
     }
 
     /// <summary>Who wrote a version, as a row shows it: an app's host (its origin is the
@@ -83,7 +85,13 @@ public static class FilePaths
     {
         if (string.IsNullOrEmpty(modifiedBy))
         {
-            return ("—", "Not recorded");
+            return ("—", Texts["WrittenBy_NotRecorded"]);
+        }
+
+        // Our own label is stored in English, like an app's origin; it is shown in the page's language.
+        if (modifiedBy == AppLabel)
+        {
+            return (Texts["WrittenBy_FilesPage"], null);
         }
 
         if (Uri.TryCreate(modifiedBy, UriKind.Absolute, out var origin) && origin.Scheme is "http" or "https" && origin.Host.Length > 0)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using UnhostedStore.Pages.Shares;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Storage;
@@ -21,7 +22,7 @@ public sealed record FileRow(StoragePath Path, bool IsFolder, string ETag, int C
 
     public (string Text, string? Title) WrittenBy => FilePaths.WrittenBy(ModifiedBy);
 
-    public string SizeText => IsFolder ? Account.IndexModel.Count(ChildCount, "item", "items") : Item.SizeText;
+    public string SizeText => IsFolder ? Words.Count(ChildCount, "Item") : Item.SizeText;
 
     public bool HasThumbnail => !IsFolder && PreviewKinds.CanThumbnail(Item.ContentType);
 

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts;
 using UnhostedStore.Pages.Shares;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Storage;
@@ -19,7 +21,7 @@ namespace UnhostedStore.Pages.Files;
 /// owner is always <c>User.Identity.Name</c>, never anything in the request.
 /// </summary>
 [Authorize]
-public sealed class FilesModel(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> storage) : PageModel
+public sealed class FilesModel(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> storage, IStringLocalizer<FilesText> t) : PageModel
 {
     public StoragePath Folder { get; private set; } = StoragePath.Root;
 
@@ -39,7 +41,7 @@ public sealed class FilesModel(StorageDbContext db, Quotas quotas, IOptions<Stor
 
     public ShareCrumbTrail Crumbs => FilePaths.Crumbs(Folder);
 
-    public string Title => Folder.IsRoot ? "Your files" : FilePaths.NameOf(Folder);
+    public string Title => Folder.IsRoot ? t["Title_YourFiles"] : FilePaths.NameOf(Folder);
 
     [TempData]
     public string? Message { get; set; }

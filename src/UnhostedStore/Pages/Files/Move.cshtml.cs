@@ -1,7 +1,8 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.Moving;
 
@@ -16,7 +17,7 @@ namespace UnhostedStore.Pages.Files;
 /// sends <c>Accept: application/json</c>; a refusal is this page with the reason (or JSON).
 /// </summary>
 [Authorize]
-public sealed class MoveModel(Moves moves) : PageModel
+public sealed class MoveModel(Moves moves, IStringLocalizer<FilesText> t) : PageModel
 {
     public const string PagePath = "/files/move";
 
@@ -54,7 +55,7 @@ public sealed class MoveModel(Moves moves) : PageModel
         var source = TypedPaths.Parse(from, out var fromError);
         if (source is null)
         {
-            return Refuse(StatusCodes.Status400BadRequest, "What to move: " + fromError, null);
+            return Refuse(StatusCodes.Status400BadRequest, t["Move_FromError", fromError!], null);
         }
 
         // A folder's new name typed without its trailing slash is still a folder.
@@ -62,7 +63,7 @@ public sealed class MoveModel(Moves moves) : PageModel
         var target = TypedPaths.Parse(typedTo, out var toError);
         if (target is null)
         {
-            return Refuse(StatusCodes.Status400BadRequest, "New place: " + toError, null);
+            return Refuse(StatusCodes.Status400BadRequest, t["Move_ToError", toError!], null);
         }
 
         // Once started, the move runs to its end whatever the browser does: each transaction is
@@ -78,11 +79,11 @@ public sealed class MoveModel(Moves moves) : PageModel
             };
             var text = report.Moved == 0
                 ? failed.Reason
-                : string.Create(CultureInfo.InvariantCulture, $"Moved {report.Moved} of {report.Total} documents, then stopped: {failed.Reason} The others are still in {report.From.Value}.");
+                : t["Move_Stopped", Words.Number(report.Moved), Words.Number(report.Total), failed.Reason, report.From.Value].Value;
             return Refuse(status, text, report);
         }
 
-        var message = Done(report);
+        var message = Done(report, t);
         var location = FilePaths.Browse(report.DestinationFolder);
         if (WantsJson())
         {
@@ -103,16 +104,16 @@ public sealed class MoveModel(Moves moves) : PageModel
     }
 
     /// <summary>What a finished move did, in words.</summary>
-    public static string Done(MoveReport report)
+    public static string Done(MoveReport report, IStringLocalizer<FilesText> t)
     {
         var what = report.From.IsFolder
-            ? string.Create(CultureInfo.InvariantCulture, $"Moved {report.From.Value} to {report.To.Value} ({report.Moved} {(report.Moved == 1 ? "document" : "documents")}).")
-            : $"Moved {report.From.Value} to {report.To.Value}.";
-        var it = report.From.IsFolder ? "Everything in it is" : "It is";
+            ? t["Move_DoneFolder", report.From.Value, report.To.Value, Words.Count(report.Moved, "Document")]
+            : t["Move_DoneDocument", report.From.Value, report.To.Value];
+        var folder = report.From.IsFolder ? "Folder" : "Document";
         return report.Visibility switch
         {
-            VisibilityChange.BecomesPublic => $"{what} {it} public now: anyone who knows the address can read it, without signing in.",
-            VisibilityChange.BecomesPrivate => $"{what} {it} no longer public: only you and the apps you allowed can read it.",
+            VisibilityChange.BecomesPublic => what + " " + t["Move_Public" + folder],
+            VisibilityChange.BecomesPrivate => what + " " + t["Move_Private" + folder],
             _ => what,
         };
     }

@@ -2,8 +2,9 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
-using UnhostedStore.Pages.Account;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Pages.Files;
@@ -19,7 +20,7 @@ namespace UnhostedStore.Pages.Files;
 /// nothing. The answer is JSON with a sentence for the person: <c>{"ok":…,"message":…}</c>.
 /// </summary>
 [Authorize]
-public sealed class UploadModel(DocumentWrites writes, IOptions<StorageOptions> options) : PageModel
+public sealed class UploadModel(DocumentWrites writes, IOptions<StorageOptions> options, IStringLocalizer<FilesText> t) : PageModel
 {
     public sealed record UploadAnswer(bool Ok, string Outcome, string Message, string? ETag = null);
 
@@ -29,12 +30,12 @@ public sealed class UploadModel(DocumentWrites writes, IOptions<StorageOptions> 
         var parsed = FilePaths.Parse(path, out var error);
         if (parsed is null || parsed.IsFolder)
         {
-            return Answer(StatusCodes.Status400BadRequest, "bad-path", error ?? "A file needs a name.");
+            return Answer(StatusCodes.Status400BadRequest, "bad-path", error ?? t["Upload_NeedsName"]);
         }
 
         if (!ContentTypes.TryValidate(Request.Headers.ContentType, out var contentType, out _))
         {
-            return Answer(StatusCodes.Status400BadRequest, "bad-type", "The file's type is not one the server understands.");
+            return Answer(StatusCodes.Status400BadRequest, "bad-type", t["Upload_BadType"]);
         }
 
         var limit = options.Value.MaxDocumentBytes;
@@ -45,7 +46,7 @@ public sealed class UploadModel(DocumentWrites writes, IOptions<StorageOptions> 
 
         if (!RequestConditions.TryParse(Request.Headers, out var conditions, out _) || conditions.Unparseable is not null)
         {
-            return Answer(StatusCodes.Status400BadRequest, "bad-request", "The upload was not understood. Reload the page and try again.");
+            return Answer(StatusCodes.Status400BadRequest, "bad-request", t["Js_bad-request"]);
         }
 
         // Our own limit applies, streaming (LengthLimitedStream); Kestrel's small default for
@@ -58,20 +59,20 @@ public sealed class UploadModel(DocumentWrites writes, IOptions<StorageOptions> 
         var outcome = await writes.PutAsync(User.Identity!.Name!, parsed, contentType!, Request.Body, Request.ContentLength, conditions, ct, FilePaths.AppLabel);
         return outcome switch
         {
-            StorageOutcome.Created created => Answer(StatusCodes.Status201Created, "created", "Uploaded.", created.ETag.Value),
-            StorageOutcome.Updated updated => Answer(StatusCodes.Status200OK, "replaced", "Uploaded; the old version is kept in history.", updated.ETag.Value),
-            StorageOutcome.PreconditionFailed => Answer(StatusCodes.Status412PreconditionFailed, "exists", "A file with this name is already here."),
-            StorageOutcome.Conflict => Answer(StatusCodes.Status409Conflict, "conflict", "It can't go there: a folder has this name, or a file has the name of one of its folders."),
+            StorageOutcome.Created created => Answer(StatusCodes.Status201Created, "created", t["Upload_Created"], created.ETag.Value),
+            StorageOutcome.Updated updated => Answer(StatusCodes.Status200OK, "replaced", t["Upload_Replaced"], updated.ETag.Value),
+            StorageOutcome.PreconditionFailed => Answer(StatusCodes.Status412PreconditionFailed, "exists", t["Upload_Exists"]),
+            StorageOutcome.Conflict => Answer(StatusCodes.Status409Conflict, "conflict", t["Upload_Conflict"]),
             StorageOutcome.PayloadTooLarge tooLarge => Answer(StatusCodes.Status413PayloadTooLarge, "too-large", TooLarge(tooLarge.Limit)),
-            StorageOutcome.InsufficientStorage => Answer(StatusCodes.Status507InsufficientStorage, "full", "Your storage is full: there is no room for this file. Delete something, or empty the trash, and try again."),
-            StorageOutcome.BadRequest => Answer(StatusCodes.Status400BadRequest, "bad-request", "The upload was not understood. Reload the page and try again."),
-            StorageOutcome.ServiceUnavailable => Answer(StatusCodes.Status503ServiceUnavailable, "unavailable", "The server can't store files right now. Try again in a minute."),
+            StorageOutcome.InsufficientStorage => Answer(StatusCodes.Status507InsufficientStorage, "full", t["Upload_Full"]),
+            StorageOutcome.BadRequest => Answer(StatusCodes.Status400BadRequest, "bad-request", t["Js_bad-request"]),
+            StorageOutcome.ServiceUnavailable => Answer(StatusCodes.Status503ServiceUnavailable, "unavailable", t["Js_unavailable"]),
             StorageOutcome.Aborted => Aborted(),
-            _ => Answer(StatusCodes.Status500InternalServerError, "failed", "The file could not be stored."),
+            _ => Answer(StatusCodes.Status500InternalServerError, "failed", t["Upload_Failed"]),
         };
     }
 
-    public static string TooLarge(long limit) => "This file is too large: the largest file this server takes is " + IndexModel.Size(limit) + ".";
+    private string TooLarge(long limit) => t["Js_too-large", Words.Size(limit)];
 
     private JsonResult Answer(int status, string outcome, string message, string? etag = null)
     {

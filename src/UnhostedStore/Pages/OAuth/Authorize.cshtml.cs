@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using UnhostedStore.Accounts;
 using UnhostedStore.Accounts.Activity;
 using UnhostedStore.Authorization;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -23,7 +25,7 @@ public sealed class AuthorizeModel(
     IOpenIddictApplicationManager applications,
     Grants grants,
     IOptions<AccountOptions> accounts,
-    AuditTrail audit) : PageModel
+    IStringLocalizer<ConsentText> t, AuditTrail audit) : PageModel
 {
     public string Origin { get; private set; } = string.Empty;
 
@@ -82,7 +84,7 @@ public sealed class AuthorizeModel(
         if (days is not { } chosen || !Grants.LifetimeChoices.Contains(chosen))
         {
             Show(request, origin, scopes);
-            ModelState.AddModelError(string.Empty, "Choose how long the access lasts.");
+            ModelState.AddModelError(string.Empty, t["Lifetime_Required"]);
             return Page();
         }
 
@@ -97,8 +99,9 @@ public sealed class AuthorizeModel(
         // The form posts here, and we then redirect to the app: CSP form-action must allow both.
         SecurityHeadersMiddleware.AllowFormActionTo(HttpContext, request.RedirectUri);
         Origin = origin;
-        ScopeLines = scopes.Scopes.Select(Describe).ToList();
+        ScopeLines = scopes.Scopes.Select(s => Describe(s, t)).ToList();
         DefaultDays = accounts.Value.DefaultGrantDays;
+        ViewData["CultureReturnUrl"] = ReturnUrl(request);
         Parameters = request.GetParameters()
             .Where(p => p.Key is not ("decision" or "lifetime" or "__RequestVerificationToken"))
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value.ToString() ?? string.Empty))
@@ -116,6 +119,15 @@ public sealed class AuthorizeModel(
         (true, false) => "read everything in your storage",
         (false, true) => $"read and write your {scope.Module}",
         (false, false) => $"read your {scope.Module}",
+    };
+
+    /// <summary>The same, in the language of the page.</summary>
+    public static string Describe(Scope scope, IStringLocalizer<ConsentText> t) => (scope.IsRoot, scope.CanWrite) switch
+    {
+        (true, true) => t["Scope_ReadWriteAll"],
+        (true, false) => t["Scope_ReadAll"],
+        (false, true) => t["Scope_ReadWrite", scope.Module],
+        (false, false) => t["Scope_Read", scope.Module],
     };
 
     private string ReturnUrl(OpenIddictRequest request)

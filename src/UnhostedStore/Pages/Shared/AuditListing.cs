@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.WebUtilities;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Pages.Shared;
@@ -15,17 +16,17 @@ public sealed record AuditQuery(string? User, string? Kind, string? From, string
         IReadOnlyList<AuditKind>? kinds = null;
         if (!string.IsNullOrWhiteSpace(Kind) && (kinds = AuditWords.KindsFor(Kind)) is null)
         {
-            return (null, "Choose what to show from the list.");
+            return (null, Words.Of<AuditText>()["Problem_Kind"].Value);
         }
 
         if (!TryDay(From, out var from) || !TryDay(To, out var to))
         {
-            return (null, "Write dates as year-month-day, for example 2026-12-05.");
+            return (null, Words.Of<AuditText>()["Problem_Date"].Value);
         }
 
         if (from is { } f && to is { } t && f > t)
         {
-            return (null, "The first day is after the last one: swap them.");
+            return (null, Words.Of<AuditText>()["Problem_Order"].Value);
         }
 
         var user = string.IsNullOrWhiteSpace(User) ? scope.UserName : User.Trim().ToLowerInvariant();
@@ -127,11 +128,11 @@ public sealed class AuditListing
         }
     }
 
-    public string Actor(AuditEvent e) => AuditWords.Actor(e.Actor, Viewer);
+    public string Actor(AuditEvent e) => AuditPageWords.Actor(e.Actor, Viewer);
 
-    public static string Browser(AuditEvent e) => e.UserAgent is null ? "Unknown browser" : BrowserNames.Describe(e.UserAgent);
+    public static string Browser(AuditEvent e) => AuditPageWords.Browser(e.UserAgent);
 
     public static string? Address(AuditEvent e) => AuditActor.IsShownAddress(e.Ip) ? e.Ip : null;
 
-    public string Ago(AuditEvent e) => AuditWords.Ago(e.TimeUtc, NowUtc);
+    public string Ago(AuditEvent e) => AuditPageWords.Ago(e.TimeUtc, NowUtc);
 }

@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using UnhostedStore.AbuseLimits;
 using UnhostedStore.DataFreedom.Export;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;
@@ -26,6 +28,7 @@ public sealed class ShareModel(
     SharePasswordCookies cookies,
     DocumentReads reads,
     HotReads hot,
+    IStringLocalizer<ShareText> t,
     ILogger<ShareModel> logger) : PageModel
 {
     /// <summary>Most items a folder page lists; the zip has them all.</summary>
@@ -37,7 +40,7 @@ public sealed class ShareModel(
 
     public string? PasswordError { get; private set; }
 
-    public string Title { get; private set; } = "Shared with you";
+    public string Title { get; private set; } = Words.Of<ShareText>()["Title_SharedWithYou"];
 
     public IReadOnlyList<ShareCrumb> Crumbs { get; private set; } = [];
 
@@ -104,7 +107,7 @@ public sealed class ShareModel(
                 return Missing();
             }
 
-            Title = path.IsRoot ? "Shared folder" : path.Name.TrimEnd('/');
+            Title = path.IsRoot ? t["Crumbs_SharedFolder"] : path.Name.TrimEnd('/');
             ZipUrl = SharePaths.Url(token, root, path) + "?handler=zip";
             Fill(token, root, path, rows);
             Shows = ShareView.Folder;
@@ -139,7 +142,7 @@ public sealed class ShareModel(
             var seconds = FailureThrottle.RetryAfterSeconds(wait);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = seconds;
-            PasswordError = $"Too many wrong passwords from your network. Try again in {seconds} seconds.";
+            PasswordError = t["Password_TooMany", seconds];
             return Page();
         }
 
@@ -147,7 +150,7 @@ public sealed class ShareModel(
         {
             limits.FailedPasswords.Record(HttpContext);
             Response.StatusCode = StatusCodes.Status403Forbidden;
-            PasswordError = "That password is not right.";
+            PasswordError = t["Password_Wrong"];
             return Page();
         }
 
@@ -265,11 +268,11 @@ public sealed class ShareModel(
     private Task<IActionResult> PlainDeniedAsync(ShareResolution resolution) => resolution switch
     {
         ShareResolution.TooManyMisses tooMany => TooManyAsync(tooMany.RetryAfter),
-        ShareResolution.Gone { State: ShareState.Revoked } => PlainAsync(StatusCodes.Status410Gone, "This link was turned off by the person who shared it."),
-        ShareResolution.Gone => PlainAsync(StatusCodes.Status410Gone, "This link has expired."),
-        ShareResolution.BadPath bad => PlainAsync(StatusCodes.Status400BadRequest, "That is not a path in this share: " + bad.Reason + "."),
-        ShareResolution.PasswordNeeded => PlainAsync(StatusCodes.Status403Forbidden, "This link needs its password: open it and enter the password first."),
-        _ => PlainAsync(StatusCodes.Status404NotFound, "Nothing is shared at this address."),
+        ShareResolution.Gone { State: ShareState.Revoked } => PlainAsync(StatusCodes.Status410Gone, t["Plain_Revoked"]),
+        ShareResolution.Gone => PlainAsync(StatusCodes.Status410Gone, t["Plain_Expired"]),
+        ShareResolution.BadPath bad => PlainAsync(StatusCodes.Status400BadRequest, t["Plain_BadPath", bad.Reason]),
+        ShareResolution.PasswordNeeded => PlainAsync(StatusCodes.Status403Forbidden, t["Plain_PasswordNeeded"]),
+        _ => PlainAsync(StatusCodes.Status404NotFound, t["Plain_Unknown"]),
     };
 
     private async Task<IActionResult> TooManyAsync(TimeSpan wait)

@@ -1,3 +1,4 @@
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Previews;
 using UnhostedStore.Sharing;
 using UnhostedStore.Storage;
@@ -18,8 +19,8 @@ public enum ShareView
 }
 
 /// <summary>The breadcrumbs of a page; the last is the page itself when it is a folder.
-/// <paramref name="Label"/> names the navigation for screen readers.</summary>
-public sealed record ShareCrumbTrail(IReadOnlyList<ShareCrumb> Crumbs, bool LastIsCurrent, string Label = "Folders of this share");
+/// <paramref name="Label"/> names the navigation for screen readers (a share's folders when null).</summary>
+public sealed record ShareCrumbTrail(IReadOnlyList<ShareCrumb> Crumbs, bool LastIsCurrent, string? Label = null);
 
 /// <summary>What the preview of one document shows (<c>Pages/Shared/_DocumentPreview.cshtml</c>):
 /// a picture, a player, the start of its text, or only the offer to download it.</summary>
@@ -32,19 +33,19 @@ public sealed record ShareCrumb(string Name, string Url);
 /// inside the link; the file browser: its own addresses).</summary>
 public sealed record ShareItem(string Name, string PageUrl, string RawUrl, string ThumbUrl, PreviewKind Kind, string ContentType, long Size, DateTime ModifiedUtc)
 {
-    public string SizeText => Account.IndexModel.Size(Size);
+    public string SizeText => Words.Size(Size);
 
-    public string Modified => Account.IndexModel.When(ModifiedUtc, string.Empty);
+    public string Modified => Words.When(ModifiedUtc, string.Empty);
 
-    public string KindText => Kind switch
+    public string KindText => Words.Get(Kind switch
     {
-        PreviewKind.Image => "Picture",
-        PreviewKind.Audio => "Audio",
-        PreviewKind.Video => "Video",
-        PreviewKind.Text => "Text",
-        PreviewKind.Json => "JSON data",
-        _ => "File",
-    };
+        PreviewKind.Image => "Kind_Image",
+        PreviewKind.Audio => "Kind_Audio",
+        PreviewKind.Video => "Kind_Video",
+        PreviewKind.Text => "Kind_Text",
+        PreviewKind.Json => "Kind_Json",
+        _ => "Kind_Other",
+    });
 }
 
 public static class ShareItems
@@ -69,7 +70,7 @@ public static class ShareItems
         {
             if (folder.IsFolder && folder.Value.Length >= root.Value.Length)
             {
-                crumbs.Add(new ShareCrumb(folder.IsRoot ? "Shared folder" : folder.Name.TrimEnd('/'), SharePaths.Url(token, root, folder)));
+                crumbs.Add(new ShareCrumb(folder.IsRoot ? Words.Of<ShareText>()["Crumbs_SharedFolder"] : folder.Name.TrimEnd('/'), SharePaths.Url(token, root, folder)));
             }
         }
 

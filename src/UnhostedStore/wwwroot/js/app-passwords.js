@@ -10,9 +10,10 @@
     button.hidden = false;
     button.addEventListener('click', function () {
       field.select();
+      // The words come from the button, in the page's language (data-t-*).
       var done = function () {
-        button.textContent = 'Copied';
-        if (status) { status.textContent = 'The app password is on your clipboard.'; }
+        button.textContent = button.getAttribute('data-t-copied') || 'Copied';
+        if (status) { status.textContent = button.getAttribute('data-t-status') || 'The app password is on your clipboard.'; }
       };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand('copy'); done(); });

@@ -17,12 +17,20 @@
   var running = 0;
   var tally = { total: 0, done: 0, failed: 0, cancelled: 0, asking: 0 };
 
+  // The words, in the page's language, come from the page (data-t-* on #uploader); {0} and {1}
+  // are filled in here.
+  function t(name) {
+    var text = uploader.getAttribute('data-t-' + name) || '';
+    var args = Array.prototype.slice.call(arguments, 1);
+    return text.replace(/\{(\d)\}/g, function (m, i) { return args[Number(i)] === undefined ? m : String(args[Number(i)]); });
+  }
+
   var messages = {
-    400: 'The upload was not understood. Reload the page and try again.',
-    409: 'It can\u2019t go there: a folder has this name, or a file has the name of one of its folders.',
-    413: 'This file is too large: the largest file this server takes is ' + maxText + '.',
-    507: 'Your storage is full: there is no room for this file.',
-    503: 'The server can\u2019t store files right now. Try again in a minute.'
+    400: t('bad-request'),
+    409: t('conflict'),
+    413: t('too-large', maxText),
+    507: t('full'),
+    503: t('unavailable')
   };
 
   function token() {
@@ -42,11 +50,11 @@
   function summarize() {
     var left = tally.total - tally.done - tally.failed - tally.cancelled;
     var parts = [];
-    if (left > 0) { parts.push('Uploading: ' + tally.done + ' of ' + tally.total + ' files done.'); }
-    else { parts.push(tally.done + (tally.done === 1 ? ' file' : ' files') + ' uploaded.'); }
-    if (tally.failed > 0) { parts.push(tally.failed + ' could not be uploaded; see below.'); }
-    if (tally.cancelled > 0) { parts.push(tally.cancelled + ' cancelled or skipped.'); }
-    if (tally.asking > 0) { parts.push(tally.asking + ' waiting for your answer.'); }
+    if (left > 0) { parts.push(t('progress', tally.done, tally.total)); }
+    else { parts.push(t(tally.done === 1 ? 'uploaded-one' : 'uploaded-many', tally.done)); }
+    if (tally.failed > 0) { parts.push(t('count-failed', tally.failed)); }
+    if (tally.cancelled > 0) { parts.push(t('count-cancelled', tally.cancelled)); }
+    if (tally.asking > 0) { parts.push(t('count-asking', tally.asking)); }
     status.textContent = parts.join(' ');
   }
 
@@ -76,9 +84,9 @@
     entry.row = element('li', 'waiting');
     entry.row.appendChild(element('span', 'file', relative));
     var buttons = element('span', 'buttons');
-    entry.cancel = element('button', 'secondary cancel', 'Cancel');
+    entry.cancel = element('button', 'secondary cancel', t('cancel'));
     entry.cancel.type = 'button';
-    entry.cancel.setAttribute('aria-label', 'Cancel upload of ' + relative);
+    entry.cancel.setAttribute('aria-label', t('cancel-label', relative));
     entry.cancel.addEventListener('click', function () { cancel(entry); });
     buttons.appendChild(entry.cancel);
     entry.row.appendChild(buttons);
@@ -89,9 +97,9 @@
     entry.bar.setAttribute('aria-valuemin', '0');
     entry.bar.setAttribute('aria-valuemax', '100');
     entry.bar.setAttribute('aria-valuenow', '0');
-    entry.bar.setAttribute('aria-label', 'Upload of ' + relative);
+    entry.bar.setAttribute('aria-label', t('bar-label', relative));
     entry.row.appendChild(entry.bar);
-    entry.state = element('span', 'state', 'Waiting\u2026');
+    entry.state = element('span', 'state', t('waiting'));
     entry.row.appendChild(entry.state);
     entry.buttons = buttons;
     list.appendChild(entry.row);
@@ -110,7 +118,7 @@
     if (entry.xhr) { entry.xhr.abort(); return; }
     var at = queue.indexOf(entry);
     if (at >= 0) { queue.splice(at, 1); }
-    settle(entry, 'cancelled', 'Cancelled. Nothing was stored.');
+    settle(entry, 'cancelled', t('cancelled'));
     pump();
   }
 
@@ -124,7 +132,7 @@
     entry.xhr = xhr;
     running += 1;
     entry.cancel.hidden = false;
-    setState(entry, 'Uploading\u2026', 'uploading');
+    setState(entry, t('uploading'), 'uploading');
     xhr.open('PUT', '/files/upload?path=' + encodePath(entry.path));
     xhr.setRequestHeader('RequestVerificationToken', token());
     xhr.setRequestHeader('Content-Type', entry.file.type || 'application/octet-stream');
@@ -135,11 +143,11 @@
     xhr.addEventListener('load', function () { ended(entry); answered(entry, xhr); });
     xhr.addEventListener('error', function () {
       ended(entry);
-      settle(entry, 'failed', 'The upload failed: the connection to the server broke. Try again.');
+      settle(entry, 'failed', t('network'));
     });
     xhr.addEventListener('abort', function () {
       ended(entry);
-      settle(entry, 'cancelled', 'Cancelled. Nothing was stored.');
+      settle(entry, 'cancelled', t('cancelled'));
     });
     xhr.send(entry.file);
   }
@@ -154,16 +162,16 @@
     var answer = null;
     try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
     if (!answer && xhr.responseURL && xhr.responseURL.indexOf('/login') >= 0) {
-      settle(entry, 'failed', 'You were logged out. Log in again in another tab, then try again.');
+      settle(entry, 'failed', t('logged-out'));
     } else if ((xhr.status === 200 || xhr.status === 201) && answer) {
       setProgress(entry, 100);
       settle(entry, 'done', answer.message);
     } else if (xhr.status === 412) {
       ask(entry);
     } else if (xhr.status === 400 && !answer) {
-      settle(entry, 'failed', 'This page is too old to upload from. Reload it and try again.');
+      settle(entry, 'failed', t('too-old'));
     } else {
-      settle(entry, 'failed', (answer && answer.message) || messages[xhr.status] || 'The file could not be stored. Try again.');
+      settle(entry, 'failed', (answer && answer.message) || messages[xhr.status] || t('failed'));
     }
   }
 
@@ -171,12 +179,12 @@
   function ask(entry) {
     tally.asking += 1;
     entry.cancel.hidden = true;
-    setState(entry, 'A file with this name is already here. Replace it? The old one is kept in history.', 'asking');
-    var replace = element('button', 'replace', 'Replace');
-    var keep = element('button', 'secondary keep', 'Keep the old one');
+    setState(entry, t('exists'), 'asking');
+    var replace = element('button', 'replace', t('replace'));
+    var keep = element('button', 'secondary keep', t('keep'));
     replace.type = keep.type = 'button';
-    replace.setAttribute('aria-label', 'Replace ' + entry.path);
-    keep.setAttribute('aria-label', 'Keep the old ' + entry.path);
+    replace.setAttribute('aria-label', t('replace-label', entry.path));
+    keep.setAttribute('aria-label', t('keep-label', entry.path));
     function answer(again) {
       tally.asking -= 1;
       entry.buttons.removeChild(replace);
@@ -185,7 +193,7 @@
         setProgress(entry, 0);
         send(entry, true);
       } else {
-        settle(entry, 'cancelled', 'Kept the old one; this file was not uploaded.');
+        settle(entry, 'cancelled', t('kept'));
         pump();
       }
       summarize();

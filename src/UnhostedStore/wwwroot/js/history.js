@@ -19,7 +19,7 @@
   for (var i = 0; i < exact.length; i++) {
     var d = new Date(exact[i].getAttribute('data-utc'));
     if (!isNaN(d.getTime())) {
-      exact[i].textContent = '(' + d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) + ')';
+      exact[i].textContent = '(' + d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'medium' }) + ')';
     }
   }
 
@@ -28,7 +28,7 @@
     var t = new Date(plain[p].getAttribute('data-utc'));
     if (!isNaN(t.getTime())) {
       plain[p].title = plain[p].textContent;
-      plain[p].textContent = t.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+      plain[p].textContent = t.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'medium' });
     }
   }
 
@@ -39,7 +39,11 @@
     var zone = document.getElementById('restore-zone');
     var note = document.getElementById('tz-note');
     var name = zoneName();
-    note.textContent = 'The time is in your browser\u2019s time zone' + (name ? ' (' + name + ', ' : ' (') + offsetText(-new Date().getTimezoneOffset()) + ').';
+    // The words come from the page, in its language (data-t-zone, data-t-zone-named).
+    var here = offsetText(-new Date().getTimezoneOffset());
+    note.textContent = name
+      ? (note.getAttribute('data-t-zone-named') || '').replace('{0}', name).replace('{1}', here)
+      : (note.getAttribute('data-t-zone') || '').replace('{0}', here);
 
     // The offset of the chosen moment (daylight saving time may differ from today's).
     var fill = function () {

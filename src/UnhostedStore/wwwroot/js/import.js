@@ -33,7 +33,7 @@
         }
       });
       xhr.addEventListener('error', function () {
-        percent.textContent = 'The upload failed. Check your connection and try again.';
+        percent.textContent = form.getAttribute('data-t-failed') || '';
         button.disabled = false;
       });
       xhr.send(new FormData(form));

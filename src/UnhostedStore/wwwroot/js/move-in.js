@@ -17,10 +17,11 @@
     if (params.get('error') || !params.get('access_token')) {
       document.getElementById('movein-waiting').hidden = true;
       denied.hidden = false;
-      denied.textContent = 'The old server did not give access (' + (params.get('error') || 'no token') + '). ';
+      // The words come from the page, in its language (data-t-*).
+      denied.textContent = (denied.getAttribute('data-t-denied') || '').replace('{0}', params.get('error') || denied.getAttribute('data-t-no-token') || '');
       var again = document.createElement('a');
       again.href = '/account/move-in';
-      again.textContent = 'Start again';
+      again.textContent = denied.getAttribute('data-t-again') || '';
       denied.appendChild(again);
       return;
     }

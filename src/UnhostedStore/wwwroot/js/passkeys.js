@@ -116,17 +116,21 @@
     }
   }
 
-  function explain(error) {
+  // The words come from the form's error element, in the page's language (data-t-*); a page
+  // that does not give them keeps these English ones.
+  function explain(form, error) {
+    var holder = form.querySelector('[data-passkey-error]');
+    function text(name, english) { return (holder && holder.getAttribute('data-t-' + name)) || english; }
     if (error && error.name === 'NotAllowedError') {
-      return 'No passkey was used (the request was cancelled or timed out). Try again.';
+      return text('cancelled', 'No passkey was used (the request was cancelled or timed out). Try again.');
     }
     if (error && error.name === 'InvalidStateError') {
-      return 'This passkey is already registered for your account.';
+      return text('registered', 'This passkey is already registered for your account.');
     }
     if (error && error.message === 'reauth') {
       return '';
     }
-    return 'Your browser could not use a passkey here. Try again, or use another way.';
+    return text('failed', 'Your browser could not use a passkey here. Try again, or use another way.');
   }
 
   function finish(form, credential) {
@@ -195,7 +199,7 @@
         finish(form, credential);
       }).catch(function (error) {
         start.disabled = false;
-        say(form, explain(error));
+        say(form, explain(form, error));
       });
     });
   }

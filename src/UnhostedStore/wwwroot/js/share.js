@@ -16,7 +16,12 @@
     var track = tracks[index];
     track.parentNode.setAttribute('aria-current', 'true');
     player.src = track.getAttribute('data-src');
-    if (nowPlaying) { nowPlaying.textContent = 'Playing ' + (index + 1) + ' of ' + tracks.length + ': ' + track.textContent; }
+    if (nowPlaying) {
+      // The words come from the page, in its language: data-t-playing with {0} of {1}: {2}.
+      var words = nowPlaying.getAttribute('data-t-playing') || '';
+      var values = [index + 1, tracks.length, track.textContent];
+      nowPlaying.textContent = words.replace(/\{(\d)\}/g, function (m, i) { return String(values[Number(i)]); });
+    }
     var started = player.play();
     if (started && started.catch) { started.catch(function () { /* the person presses play */ }); }
   }

@@ -8,7 +8,7 @@
   button.hidden = false;
   button.addEventListener('click', function () {
     field.select();
-    var done = function () { button.textContent = 'Copied'; };
+    var done = function () { button.textContent = button.getAttribute('data-t-copied') || button.textContent; };
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand('copy'); done(); });
     } else {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.Extensions.Localization;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Storage;
 
 namespace UnhostedStore.Pages.Account.History;
@@ -29,7 +31,7 @@ public static class HistoryText
         var text = input?.Trim() ?? string.Empty;
         if (text.Length == 0)
         {
-            error = folder ? "Type a folder, for example /notes/." : "Type a document's path, for example /notes/todo.txt.";
+            error = folder ? T["Path_TypeFolder"] : T["Path_TypeDocument"];
             return false;
         }
 
@@ -44,7 +46,7 @@ public static class HistoryText
         }
         else if (!folder && text[^1] == '/')
         {
-            error = $"“{text}” is a folder (it ends in /). Give a document's full path, for example {text}todo.txt.";
+            error = T["Path_IsFolder", text];
             return false;
         }
 
@@ -57,20 +59,23 @@ public static class HistoryText
         }
 
         error = result.IsTooLong
-            ? "That path is too long."
-            : $"“{text}” is not a path in your storage: {Plain(result.Error)}.";
+            ? T["Path_TooLong"]
+            : T["Path_Invalid", text, Plain(result.Error)];
         path = null;
         return false;
     }
 
     private static string Plain(string? parserError) => parserError switch
     {
-        "empty path segment" => "it has an empty name (two / in a row)",
-        "'.' and '..' are not allowed as names" => "“.” and “..” cannot be names",
-        "NUL is not allowed in a name" => "it contains a NUL character",
-        null => "it is not valid",
+        "empty path segment" => T["Path_EmptyName"],
+        "'.' and '..' are not allowed as names" => T["Path_DotNames"],
+        "NUL is not allowed in a name" => T["Path_Nul"],
+        null => T["Path_NotValid"],
         _ => parserError,
     };
+
+    /// <summary>The words of the history pages, in the request's language.</summary>
+    private static IStringLocalizer T => Words.Of<HistoryPagesText>();
 
     /// <summary>How long ago, in words: "just now", "5 minutes ago", "yesterday", "3 days ago".</summary>
     public static string Ago(DateTime utc, DateTime nowUtc)
@@ -79,33 +84,33 @@ public static class HistoryText
         if (span < TimeSpan.FromMinutes(1))
         {
             // Also a moment in the future: another instance's clock a little ahead.
-            return "just now";
+            return T["Ago_JustNow"];
         }
 
         if (span < TimeSpan.FromHours(1))
         {
-            return Unit((int)span.TotalMinutes, "minute");
+            return Unit((int)span.TotalMinutes, "Minute");
         }
 
         if (span < TimeSpan.FromDays(1))
         {
-            return Unit((int)span.TotalHours, "hour");
+            return Unit((int)span.TotalHours, "Hour");
         }
 
         var days = (int)span.TotalDays;
         if (days == 1)
         {
-            return "yesterday";
+            return T["Ago_Yesterday"];
         }
 
-        return days < 60 ? Unit(days, "day") : Unit(days / 30, "month");
+        return days < 60 ? Unit(days, "Day") : Unit(days / 30, "Month");
     }
 
-    private static string Unit(int n, string unit) => n == 1 ? $"1 {unit} ago" : $"{n.ToString("N0", CultureInfo.InvariantCulture)} {unit}s ago";
+    private static string Unit(int n, string unit) => n == 1 ? T["Ago_" + unit + "_One"] : T["Ago_" + unit + "_Other", Words.Number(n)];
 
     /// <summary>The exact time, unambiguous (the page's script shows it in the browser's zone too).</summary>
     public static string Exact(DateTime utc) =>
-        utc.ToString("d MMM yyyy, HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        utc.ToString(T["ExactFormat"], CultureInfo.CurrentCulture);
 
     /// <summary>For <c>&lt;time datetime&gt;</c>: ISO 8601 in UTC.</summary>
     public static string Iso(DateTime utc) =>
@@ -113,7 +118,7 @@ public static class HistoryText
 
     /// <summary>Who made a change: an app's origin as recorded, a label such as "account page",
     /// or "unknown" for changes made before apps were recorded.</summary>
-    public static string Who(string? by) => string.IsNullOrEmpty(by) ? "unknown" : by;
+    public static string Who(string? by) => string.IsNullOrEmpty(by) ? T["Who_Unknown"] : by;
 
     /// <summary>Whether <see cref="Who"/> names an app by its origin (shown as an address).</summary>
     public static bool IsOrigin(string? by) => by is not null && by.Contains("://", StringComparison.Ordinal);

@@ -2,8 +2,10 @@ using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
@@ -18,7 +20,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// restore itself can be undone.
 /// </summary>
 [Authorize]
-public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, AuditTrail audit) : PageModel
+public sealed class RestoreFolderModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Changes listed per kind in the preview and the report; the rest are counted.</summary>
     public const int MaxListed = 100;
@@ -60,13 +62,13 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         var utc = HistoryText.Exact(AsOfUtc!.Value);
         if (Offset is not { } offset)
         {
-            return utc + " (taken as UTC: your browser did not tell its time zone)";
+            return t["Restore_AsOfUtc", utc];
         }
 
-        var local = AsOfUtc.Value.AddMinutes(offset).ToString("d MMM yyyy, HH:mm:ss", CultureInfo.InvariantCulture);
+        var local = AsOfUtc.Value.AddMinutes(offset).ToString(t["Restore_LocalFormat"], CultureInfo.CurrentCulture);
         var sign = offset < 0 ? "−" : "+";
         var zone = (Zone is { Length: > 0 } z ? z + ", " : string.Empty) + "UTC" + sign + TimeSpan.FromMinutes(Math.Abs(offset)).ToString(@"hh\:mm", CultureInfo.InvariantCulture);
-        return $"{local} your time ({zone}), that is {utc}";
+        return t["Restore_AsOfLocal", local, zone, utc];
     }
 
     public async Task<IActionResult> OnGetAsync(string? path, string? asOf, string? offset, string? zone, CancellationToken ct)
@@ -81,7 +83,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
 
         if (RetentionDays == 0)
         {
-            Error = "History is turned off on this server, so there is nothing to restore from.";
+            Error = t["Restore_HistoryOffError"];
             return Page();
         }
 
@@ -100,14 +102,14 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
 
         if (!DateTime.TryParseExact(asOf, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            return Invalid("Choose a date and a time.");
+            return Invalid(t["Restore_ChooseTime"]);
         }
 
         if (!string.IsNullOrEmpty(offset))
         {
             if (!int.TryParse(offset, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var minutes) || Math.Abs(minutes) > MaxOffsetMinutes)
             {
-                return Invalid("The time zone your browser sent is not one we understand. Reload the page and try again.");
+                return Invalid(t["Restore_BadZone"]);
             }
 
             Offset = minutes;
@@ -123,7 +125,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         Plan = await history.PlanFolderRestoreAsync(Owner, folder, utc, ct);
         if (Plan.Changes.Count == 0)
         {
-            Error = $"Nothing was found at {folder.Value} for that time.";
+            Error = t["Restore_NothingFound", folder.Value];
             Plan = null;
         }
 
@@ -143,7 +145,7 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
         FolderPath = folder;
         if (!DateTime.TryParse(asOfUtc, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var utc))
         {
-            return Invalid("Choose a date and a time.");
+            return Invalid(t["Restore_ChooseTime"]);
         }
 
         AsOfUtc = utc;
@@ -168,12 +170,12 @@ public sealed class RestoreFolderModel(DocumentHistory history, IOptions<Storage
     {
         if (utc > NowUtc)
         {
-            return "That time is in the future. Choose a time in the past.";
+            return t["Restore_Future"];
         }
 
         var oldest = NowUtc.AddDays(-RetentionDays);
         return utc < oldest
-            ? $"History goes back {IndexModel.Count(RetentionDays, "day", "days")}: choose a time after {HistoryText.Exact(oldest)}."
+            ? t["Restore_TooOld", Words.Count(RetentionDays, "Day"), HistoryText.Exact(oldest)].Value
             : null;
     }
 

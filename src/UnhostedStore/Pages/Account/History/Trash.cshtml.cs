@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
@@ -16,7 +18,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// so another person's version id is simply not found (404).
 /// </summary>
 [Authorize]
-public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, AuditTrail audit) : PageModel
+public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions> options, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Items listed at most; the module links narrow a larger trash down.</summary>
     public const int MaxShown = 500;
@@ -65,7 +67,7 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
     [TempData]
     public string? Message { get; set; }
 
-    public static string Label(string module) => module.Length == 0 ? "Top level (no module)" : module;
+    public static string Label(string module) => module.Length == 0 ? Words.Of<HistoryPagesText>()["Trash_TopLevel"] : module;
 
     /// <summary>A document's history page.</summary>
     public static string HistoryLink(StoragePath path) => "/account/history/document?path=" + Uri.EscapeDataString(path.Value);
@@ -84,7 +86,7 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
             Confirm = (await history.ListTrashAsync(Owner, path!.Parent!, ct)).FirstOrDefault(t => t.Path.Equals(path));
             if (Confirm is null)
             {
-                Error = $"{path.Value} is not in the trash (any more).";
+                Error = t["Trash_NotInTrash", path.Value];
                 Response.StatusCode = StatusCodes.Status404NotFound;
                 return Page();
             }
@@ -101,12 +103,12 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         if (outcome.Status == RestoreStatus.Restored)
         {
             await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: out of the trash.");
-            Message = $"Restored {outcome.Path!.Value}: it is back where it was, and apps see it again.";
+            Message = t["Trash_Restored", outcome.Path!.Value];
             return RedirectToPage(new { module });
         }
 
         await ShowAsync(module, ct);
-        Error = outcome.Path is { } path ? $"{path.Value} was not restored. {outcome.Reason}" : outcome.Reason;
+        Error = outcome.Path is { } path ? t["Trash_NotRestored", path.Value, outcome.Reason ?? string.Empty] : outcome.Reason;
         Response.StatusCode = outcome.Status == RestoreStatus.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict;
         return Page();
     }
@@ -128,8 +130,8 @@ public sealed class TrashModel(DocumentHistory history, IOptions<StorageOptions>
         }
 
         Message = removed.Versions == 0
-            ? $"Nothing was deleted: {document!.Value} was no longer kept."
-            : $"Deleted {document!.Value} for good ({IndexModel.Count(removed.Versions, "version", "versions")}, {IndexModel.Size(removed.Bytes)}).";
+            ? t["Trash_NothingForgotten", document!.Value]
+            : t["Trash_Forgotten", document!.Value, Words.Count(removed.Versions, "Version"), Words.Size(removed.Bytes)];
         return RedirectToPage(new { module });
     }
 

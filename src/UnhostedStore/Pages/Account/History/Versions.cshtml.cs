@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Net.Http.Headers;
 using UnhostedStore.Accounts.Activity;
+using UnhostedStore.Pages.Text;
 using UnhostedStore.Persistence;
 using UnhostedStore.Storage;
 using UnhostedStore.Storage.History;
@@ -15,7 +17,7 @@ namespace UnhostedStore.Pages.Account.History;
 /// under a sandboxing CSP, so stored bytes never run as a page of this origin.
 /// </summary>
 [Authorize]
-public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock, AuditTrail audit) : PageModel
+public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, TimeProvider clock, IStringLocalizer<HistoryPagesText> t, AuditTrail audit) : PageModel
 {
     /// <summary>Unchanged lines shown around each change.</summary>
     public const int ContextLines = 3;
@@ -76,7 +78,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         Versions = await history.ListVersionsAsync(Owner, document!, ct);
         if (Versions.Current is null && Versions.Retained.Count == 0)
         {
-            Error = $"Nothing was found at {document!.Value}: there is no such document, and no version of it is kept.";
+            Error = t["Versions_NothingFound", document!.Value];
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
         }
@@ -137,7 +139,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         if (outcome.Status == RestoreStatus.Restored)
         {
             await audit.RecordAsync(AuditKind.HistoryRestored, Owner, AuditActor.Person(HttpContext, Owner), $"{outcome.Path!.Value}: an earlier version, on the history page.");
-            Message = "Restored: that version is the current one again. The version it replaced is kept below, so you can go back.";
+            Message = t["Versions_Restored"];
             return Redirect(Link(outcome.Path!));
         }
 
@@ -150,7 +152,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
 
         DocumentPath = outcome.Path;
         Versions = await history.ListVersionsAsync(Owner, outcome.Path!, ct);
-        Error = "Not restored. " + outcome.Reason;
+        Error = t["Versions_NotRestored", outcome.Reason ?? string.Empty];
         Response.StatusCode = StatusCodes.Status409Conflict;
         return Page();
     }
@@ -162,15 +164,15 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         if (!CanCompare(older))
         {
             var why = Versions!.Current is null
-                ? "The document does not exist now, so there is nothing to compare with."
-                : "Only text and JSON documents up to " + IndexModel.Size(HistoryText.CompareMaxBytes) + " can be compared. Download both to compare them yourself.";
+                ? t["Compare_NoCurrent"]
+                : t["Compare_TooBig", Words.Size(HistoryText.CompareMaxBytes)];
             return new Comparison(older, null, [], false, why);
         }
 
         var version = await history.OpenVersionAsync(Owner, older.Id!.Value, ct);
         if (version is null)
         {
-            return new Comparison(older, null, [], false, "That version is no longer kept.");
+            return new Comparison(older, null, [], false, t["Compare_NotKept"]);
         }
 
         byte[] before;
@@ -181,7 +183,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
 
         if (await reads.GetDocumentAsync(Owner, document, RequestConditions.None, null, openBody: true, ct) is not StorageOutcome.DocumentFound found)
         {
-            return new Comparison(older, null, [], false, "The document was deleted meanwhile: there is nothing to compare with.");
+            return new Comparison(older, null, [], false, t["Compare_DeletedMeanwhile"]);
         }
 
         byte[] now;
@@ -194,7 +196,7 @@ public sealed class VersionsModel(DocumentHistory history, DocumentReads reads, 
         var newText = HistoryText.Decode(now, found.Document.ContentType);
         if (oldText is null || newText is null)
         {
-            return new Comparison(older, null, [], false, "One of the two is not text (its bytes are binary), so they cannot be compared line by line.");
+            return new Comparison(older, null, [], false, t["Compare_Binary"]);
         }
 
         var json = HistoryText.IsJson(older.ContentType) || HistoryText.IsJson(found.Document.ContentType);
