@@ -48,9 +48,13 @@ bench_cleanup() {
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The Npgsql Host of the bench PostgreSQL: 127.0.0.1 (TCP), or with BENCH_PG_SOCKET=1 the
+# directory of its Unix-domain socket (start-postgres.sh puts the socket in $work/pg).
+bench_pg_host() { if [[ ${BENCH_PG_SOCKET:-0} == 1 ]]; then echo "$work/pg"; else echo 127.0.0.1; fi; }
+
 # bench_start_server <name> <FileSystem|S3> [KEY=VALUE …]: a fresh database, data directory and
 # bucket; sets server_pid, server_url, base (…/storage/bench) and token (a "*:rw" token of user
-# "bench").
+# "bench"). The server is the build in $app_dir (default $work/app).
 bench_start_server() {
   local name=$1 blobs=$2; shift 2
   local db
@@ -58,7 +62,7 @@ bench_start_server() {
   /usr/lib/postgresql/15/bin/psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE $db" >/dev/null
   env_args=(
     "DataDirectory=$work/data-$name"
-    "ConnectionStrings__Postgres=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$db"
+    "ConnectionStrings__Postgres=Host=$(bench_pg_host);Port=$PG_PORT;Username=postgres;Database=$db"
     "Blobs__Provider=$blobs" "Blobs__S3__Endpoint=${S3_ENDPOINT:-}" "Blobs__S3__AccessKey=${S3_ACCESS_KEY:-}"
     "Blobs__S3__SecretKey=${S3_SECRET_KEY:-}" "Blobs__S3__Bucket=bench-$(echo "$name" | tr '[:upper:]_' '[:lower:]-')"
     "RateLimiting__Enabled=false" "Logging__LogLevel__Default=Warning" "$@"
@@ -86,8 +90,8 @@ bench_embedded_env() { # name [KEY=VALUE …]: sets env_args for the embedded de
 }
 
 bench_user_and_token() { # with env_args set: user "bench" and a "*:rw" token in $token
-  (cd "$work/app" && env "${env_args[@]}" dotnet UnhostedStore.dll users add bench --no-password >/dev/null)
-  token=$(cd "$work/app" && env "${env_args[@]}" dotnet UnhostedStore.dll tokens issue bench --scope "*:rw")
+  (cd "${app_dir:-$work/app}" && env "${env_args[@]}" dotnet UnhostedStore.dll users add bench --no-password >/dev/null)
+  token=$(cd "${app_dir:-$work/app}" && env "${env_args[@]}" dotnet UnhostedStore.dll tokens issue bench --scope "*:rw")
 }
 
 bench_spawn() { # name: starts the published server with env_args on a free port, in the background
@@ -95,7 +99,7 @@ bench_spawn() { # name: starts the published server with env_args on a free port
   server_port=$(free_port)
   server_url="http://127.0.0.1:$server_port"
   base="$server_url/storage/bench"
-  (cd "$work/app" && exec env "${env_args[@]}" dotnet UnhostedStore.dll --urls "$server_url" >>"$work/server-$name.log" 2>&1) &
+  (cd "${app_dir:-$work/app}" && exec env "${env_args[@]}" dotnet UnhostedStore.dll --urls "$server_url" >>"$work/server-$name.log" 2>&1) &
   server_pid=$!
 }
 

@@ -29,6 +29,8 @@
 #   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
 #   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench history" to run (default: all)
 #   BENCH_RESULTS    where to write the results (default bench/results/<YYYY-MM-DD>.md)
+#   BENCH_PG_SOCKET  1: the UnhostedStore servers reach PostgreSQL over its Unix-domain socket
+#                    (Host=<socket directory>) instead of TCP on 127.0.0.1 (default 0)
 #
 # Needs: the .NET 10 SDK, PostgreSQL 15 (apt-get install -y postgresql-15), wrk, node + npm,
 # python3, curl; Swift for pg-s3 (tests/services/start-swift.sh installs it when root). As root it
@@ -554,7 +556,7 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
   echo "CPU: ${cpu:-unknown}."
   echo "Tools: $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); armadietto $arm_version on node $(node --version 2>/dev/null || echo '—'); .NET runtime $(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ { v = $2 } END { print v }'); $("$pgbin/postgres" --version)."
   echo "Load: wrk, $connections connections, $threads threads, loopback; ${warmup} s warm-up then ${duration} s per workload (the 1-connection listing: ${c1_duration} s); the servers run one after another, never two at once."
-  echo "UnhostedStore: Release build, \`RateLimiting__Enabled=false\`, \`Logging__LogLevel__Default=Warning\`, durability settings untouched. PostgreSQL and pgbench: server defaults (fsync on, synchronous_commit on)."
+  echo "UnhostedStore: Release build, \`RateLimiting__Enabled=false\`, \`Logging__LogLevel__Default=Warning\`, durability settings untouched. PostgreSQL and pgbench: server defaults (fsync on, synchronous_commit on); UnhostedStore reaches PostgreSQL over $([[ ${BENCH_PG_SOCKET:-0} == 1 ]] && echo "its Unix-domain socket" || echo "TCP on 127.0.0.1")."
   echo "Data: user \`bench\`, module \`bench\`: a 1,024-byte JSON document, a 100-item folder, a 10,000-item folder; PUT writes 1,024-byte JSON over 1,000 keys. A workload with any unexpected status or socket error is marked failed."
   echo "Total run time: $(( $(date +%s) - started )) s."
   echo

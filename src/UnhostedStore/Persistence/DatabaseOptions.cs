@@ -12,12 +12,17 @@ public enum DatabaseProvider
 /// Where metadata lives. <c>ConnectionStrings:Postgres</c> selects PostgreSQL; otherwise a
 /// SQLite file in <c>DataDirectory</c> (the embedded default). <c>Database:MigrateOnStart</c>
 /// (default true) applies pending migrations when the server starts.
+/// <c>Database:ReadRoundTrips</c> (PostgreSQL only, default 2): how many round trips of the
+/// storage hot reads may be in flight at once; the reads of requests that arrive meanwhile share
+/// the next one (<see cref="ReadBatcher"/>). <c>0</c> gives every read a round trip of its own.
 /// </summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
     public bool MigrateOnStart { get; set; } = true;
+
+    public int ReadRoundTrips { get; set; } = 2;
 
     /// <summary>Bound from <c>ConnectionStrings:Postgres</c>.</summary>
     public string? PostgresConnectionString { get; set; }
@@ -44,5 +49,6 @@ public sealed class DatabaseOptionsValidator : AbstractValidator<DatabaseOptions
     public DatabaseOptionsValidator()
     {
         RuleFor(o => o.DataDirectory).NotEmpty().WithName("DataDirectory");
+        RuleFor(o => o.ReadRoundTrips).InclusiveBetween(0, 64).WithName("Database:ReadRoundTrips");
     }
 }

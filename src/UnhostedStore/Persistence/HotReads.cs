@@ -18,11 +18,13 @@ public sealed record ListingRow(string Path, bool IsFolder, string ETag, string?
 /// data source rather than through EF Core (the query pipeline, interceptors and
 /// materializer cost more than the database round trip's client side). One SQL text serves both
 /// providers; on PostgreSQL the statements are prepared on each connection (auto-prepare,
-/// <see cref="PersistenceServices.WithAutoPrepare"/>). Writes stay in EF Core.
+/// <see cref="PersistenceServices.WithAutoPrepare"/>), and the reads of concurrent requests
+/// share round trips (<see cref="ReadBatcher"/>, <see cref="DatabaseOptions.ReadRoundTrips"/>).
+/// Writes stay in EF Core.
 /// </summary>
-public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings timings) : IAsyncDisposable
+public sealed class HotReads : IAsyncDisposable
 {
-    private const string DocumentSql = """
+    internal const string DocumentSql = """
         SELECT "ETag", "ContentType", "ContentLength", "LastModifiedUtc", "BlobKey", "InlineContent"
         FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path
         """;
@@ -31,7 +33,7 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
     // leaving: a disabled account's public links stop at once (AccountDeletion). One more
     // primary-key probe, in the same statement; the owner's own reads need none, since a
     // leaving account has no valid token.
-    private const string PublicDocumentSql = DocumentSql + """
+    internal const string PublicDocumentSql = DocumentSql + """
 
           AND NOT EXISTS (SELECT 1 FROM "AccountDeletions" WHERE "UserName" = @owner)
         """;
@@ -39,7 +41,7 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
     // UNION ALL rather than OR: each half is one index probe (primary key; (Owner, ParentPath)).
     // The children are left out when the folder's version is one the caller already has (the
     // If-None-Match tag of a conditional GET, or the version of a cached listing).
-    private const string FolderSql = """
+    internal const string FolderSql = """
         SELECT "Path", "IsFolder", "ETag", "ContentType", "ContentLength", "LastModifiedUtc"
         FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path
         UNION ALL
@@ -48,9 +50,28 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
           AND NOT EXISTS (SELECT 1 FROM "StorageNodes" WHERE "Owner" = @owner AND "Path" = @path AND ("ETag" = @known1 OR "ETag" = @known2))
         """;
 
-    public static HotReads Create(DatabaseOptions options, DatabaseCommandTimings timings) => new(options.Provider == DatabaseProvider.Postgres
-        ? NpgsqlDataSource.Create(GenericPlans(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!)))
-        : SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)), timings);
+    private readonly DbDataSource _dataSource;
+    private readonly DatabaseCommandTimings _timings;
+    private readonly ReadBatcher? _batcher;
+
+    private HotReads(DbDataSource dataSource, DatabaseCommandTimings timings, ReadBatcher? batcher)
+    {
+        _dataSource = dataSource;
+        _timings = timings;
+        _batcher = batcher;
+    }
+
+    public static HotReads Create(DatabaseOptions options, DatabaseCommandTimings timings)
+    {
+        if (options.Provider != DatabaseProvider.Postgres)
+        {
+            // SQLite runs in this process: there is no round trip to share.
+            return new(SqliteFactory.Instance.CreateDataSource(PersistenceServices.SqliteConnectionString(options.SqlitePath)), timings, null);
+        }
+
+        var postgres = NpgsqlDataSource.Create(GenericPlans(PersistenceServices.WithAutoPrepare(options.PostgresConnectionString!)));
+        return new(postgres, timings, options.ReadRoundTrips > 0 ? new ReadBatcher(postgres, options.ReadRoundTrips, timings) : null);
+    }
 
     /// <summary>
     /// These connections (a pool of their own) run only the two statements above, whose generic
@@ -69,33 +90,28 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
 
     /// <summary>The document's current row; with <paramref name="onlyIfEnabled"/>, none while
     /// the owner's account is disabled (leaving).</summary>
-    public async Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct, bool onlyIfEnabled = false)
+    public Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct, bool onlyIfEnabled = false) =>
+        _batcher is { } batcher ? batcher.FindDocumentAsync(owner, path, onlyIfEnabled, ct) : FindDocumentAloneAsync(owner, path, onlyIfEnabled, ct);
+
+    public Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct) =>
+        _batcher is { } batcher ? batcher.ListFolderAsync(owner, path, known1, known2, ct) : ListFolderAloneAsync(owner, path, known1, known2, ct);
+
+    private async Task<DocumentRow?> FindDocumentAloneAsync(string owner, string path, bool onlyIfEnabled, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var command = dataSource.CreateCommand(onlyIfEnabled ? PublicDocumentSql : DocumentSql);
+        await using var command = _dataSource.CreateCommand(onlyIfEnabled ? PublicDocumentSql : DocumentSql);
         Add(command, "owner", owner);
         Add(command, "path", path);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);
-        DocumentRow? row = null;
-        if (await reader.ReadAsync(ct))
-        {
-            row = new DocumentRow(
-                reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt64(2),
-                Utc(reader.GetDateTime(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5));
-        }
-
-        timings.Record(Stopwatch.GetElapsedTime(started));
+        var row = await reader.ReadAsync(ct) ? ReadDocument(reader) : null;
+        _timings.Record(Stopwatch.GetElapsedTime(started));
         return row;
     }
 
-    public async Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct)
+    private async Task<List<ListingRow>> ListFolderAloneAsync(string owner, string path, string known1, string known2, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var command = dataSource.CreateCommand(FolderSql);
+        await using var command = _dataSource.CreateCommand(FolderSql);
         Add(command, "owner", owner);
         Add(command, "path", path);
         Add(command, "known1", known1);
@@ -105,21 +121,33 @@ public sealed class HotReads(DbDataSource dataSource, DatabaseCommandTimings tim
         {
             while (await reader.ReadAsync(ct))
             {
-                rows.Add(new ListingRow(
-                    reader.GetString(0),
-                    reader.GetBoolean(1),
-                    reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetInt64(4),
-                    Utc(reader.GetDateTime(5))));
+                rows.Add(ReadListing(reader));
             }
         }
 
-        timings.Record(Stopwatch.GetElapsedTime(started));
+        _timings.Record(Stopwatch.GetElapsedTime(started));
         return rows;
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    /// <summary>The current row of <see cref="DocumentSql"/> or <see cref="PublicDocumentSql"/>.</summary>
+    internal static DocumentRow ReadDocument(DbDataReader reader, int first = 0) => new(
+        reader.GetString(first),
+        reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1),
+        reader.GetInt64(first + 2),
+        Utc(reader.GetDateTime(first + 3)),
+        reader.IsDBNull(first + 4) ? null : reader.GetString(first + 4),
+        reader.IsDBNull(first + 5) ? null : (byte[])reader.GetValue(first + 5));
+
+    /// <summary>The current row of <see cref="FolderSql"/>.</summary>
+    internal static ListingRow ReadListing(DbDataReader reader, int first = 0) => new(
+        reader.GetString(first),
+        reader.GetBoolean(first + 1),
+        reader.GetString(first + 2),
+        reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3),
+        reader.GetInt64(first + 4),
+        Utc(reader.GetDateTime(first + 5)));
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private static void Add(DbCommand command, string name, string value)
     {

@@ -22,6 +22,7 @@ public static class PersistenceServices
             .Configure(o =>
             {
                 o.MigrateOnStart = options.MigrateOnStart;
+                o.ReadRoundTrips = options.ReadRoundTrips;
                 o.PostgresConnectionString = options.PostgresConnectionString;
                 o.DataDirectory = options.DataDirectory;
             })
