@@ -292,7 +292,7 @@ mkdir -p "$(dirname "$out")"
     best=$(awk -F'\t' -v d="$dep" '$1 == "polling" && $2 == d && $7 == "met" && $3 > b { b = $3 } END { print b + 0 }' "$work/targets.tsv")
     tried=$(awk -F'\t' -v d="$dep" '$1 == "polling" && $2 == d' "$work/targets.tsv" | wc -l)
     if ((tried > 0)); then
-      echo "Polling target (100,000 apps, 10,000 polls/s, 500 writes/s, p99 < 50 ms), $dep: $( ((best >= 100000)) && echo "**met**" || echo "**not met**"); largest N that held: $( ((best > 0)) && echo "$best" || echo "none of those run")."
+      echo "Polling target (100,000 apps, 10,000 polls/s, 500 writes/s, p99 < 50 ms), $dep: $( ((best >= 100000)) && echo "**met**" || echo "**not met**"); largest N that held: $( ((best > 0)) && echo "$best" || echo "none of the N run ($(awk -F'\t' -v d="$dep" '$1 == "polling" && $2 == d { printf "%s%s", s, $3; s = ", " }' "$work/targets.tsv"))")."
       echo
     fi
   done
