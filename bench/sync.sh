@@ -60,9 +60,13 @@
 # --matrix: N = 10,000, 50,000, 100,000 × polling, streams × embedded, pg2 (12 runs, fresh
 # processes each; users provisioned once per deployment) with the targets summary. Narrowed by
 # SYNC_MATRIX_APPS ("10000 50000 100000"), SYNC_MATRIX_MODES ("polling streams") and
-# SYNC_MATRIX_DEPLOYMENTS ("embedded pg2"), e.g. SYNC_MATRIX_APPS="1000 10000" for a quick one. Duration per
-# run: --duration (default 60 s measured) + 15 s warm-up + stream set-up + 15 s catch-up and the
-# read-back; about 50-70 minutes on 2 cores in all.
+# SYNC_MATRIX_DEPLOYMENTS ("embedded pg2"), e.g. SYNC_MATRIX_APPS="1000 10000" for a quick one.
+# Each run: --duration (default 60 s measured) + 15 s warm-up + the streams' set-up + 15 s of
+# catch-up + reading back every document written; provisioning 10,000 users takes 2-5 minutes per
+# deployment. About 45-75 minutes in all on 2 cores (an estimate: the 8-run trial matrix with
+# N = 1,000 and 10,000 and 30 s runs took 21 minutes on a heavily shared machine). --chaos with
+# the default 600 s: about 13-15 minutes (each restart is waited for before the next action, so a
+# slow start shifts the rest of the schedule).
 #
 # Needs the .NET 10 SDK, postgresql-15 (both deployments start it; tests/services/start-postgres.sh),
 # python3, curl; run as root (or with a hard `ulimit -n` of 1048576) for 100,000 streams.
