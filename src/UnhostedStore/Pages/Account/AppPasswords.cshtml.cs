@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -100,9 +99,10 @@ public sealed partial class AppPasswordsModel(
     /// </summary>
     private string Translate(string english)
     {
-        if (NotAScope().Match(english) is { Success: true } scope)
+        const string notAScope = "\" is not a module and access.";
+        if (english.StartsWith('"') && english.IndexOf(notAScope, StringComparison.Ordinal) is > 0 and var end)
         {
-            return t["AppPw_ErrorNotAScope", scope.Groups[1].Value];
+            return t["AppPw_ErrorNotAScope", english[1..end]];
         }
 
         var key = english switch
@@ -119,9 +119,6 @@ public sealed partial class AppPasswordsModel(
         };
         return key is null ? english : t[key, AppPasswords.MaxNameLength, AppPasswords.MaxScopesLength, AppPasswords.MaxActive];
     }
-
-    [GeneratedRegex("^\"(.*)\" is not a module and access\\.", RegexOptions.Singleline)]
-    private static partial Regex NotAScope();
 
     private async Task LoadAsync(CancellationToken ct)
     {
