@@ -506,6 +506,13 @@ for s in pg-fs embedded; do
   target_vs "GET folder, 100 items: ≥ 10× armadietto" "$s" get-folder-100 10 ""
 done
 target_vs "PUT 1 KB, 1,000 keys, 32 connections: ≥ 10× armadietto and ≥ 50% of pgbench -N tps" pg-fs put-1k 10 50
+# The PostgreSQL read path against the embedded default's, same run: ≥ 80% of its req/s, p99 no worse.
+for wl in get-doc get-304-doc get-304-folder get-folder-100; do
+  label="$wl on PostgreSQL + FS: ≥ 80% of the embedded default's req/s, p99 no worse"
+  if ! ok pg-fs "$wl" || ! ok embedded "$wl"; then targets+=("$label|${SERVER_NAME[pg-fs]}|not run (needs pg-fs and embedded)|not run"); continue; fi
+  m="$(num "${R_rps[pg-fs,$wl]}") vs $(num "${R_rps[embedded,$wl]}") req/s = $(ratio_pct "${R_rps[pg-fs,$wl]}" "${R_rps[embedded,$wl]}"); p99 $(num "${R_p99[pg-fs,$wl]}" 1) vs $(num "${R_p99[embedded,$wl]}" 1) ms"
+  targets+=("$label|${SERVER_NAME[pg-fs]}|$m|$(verdict "$(calc "print (${R_rps[pg-fs,$wl]} >= 0.8 * ${R_rps[embedded,$wl]} && ${R_p99[pg-fs,$wl]} <= ${R_p99[embedded,$wl]}) ? 1 : 0")")")
+done
 for s in pg-fs embedded; do
   label="listing of a 10,000-item folder: p50 < 50 ms (32 connections)"
   if ! ran "$s" list-10k; then targets+=("$label|${SERVER_NAME[$s]}|not run|not run")
