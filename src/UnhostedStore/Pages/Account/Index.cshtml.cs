@@ -175,21 +175,8 @@ public sealed class IndexModel(
     /// <summary>Bytes in words a person reads at a glance (1 KB = 1024 bytes), in English whatever
     /// the page's language: for the audit log's details, which are stored as written. Pages show
     /// sizes with <see cref="Words.Size"/>.</summary>
-    public static string Size(long bytes)
-    {
-        string[] units = ["bytes", "KB", "MB", "GB", "TB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0
-            ? bytes.ToString("N0", CultureInfo.InvariantCulture) + (bytes == 1 ? " byte" : " bytes")
-            : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
+    public static string Size(long bytes) =>
+        Words.Scaled(bytes, CultureInfo.InvariantCulture) ?? bytes.ToString("N0", CultureInfo.InvariantCulture) + (bytes == 1 ? " byte" : " bytes");
 
     /// <summary>A count in English, for the audit log's details (see <see cref="Size"/>).</summary>
     public static string Count(long n, string one, string many) =>

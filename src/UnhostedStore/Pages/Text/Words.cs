@@ -19,7 +19,13 @@ public static class Words
     private static readonly IStringLocalizer Site = Of<SiteText>();
 
     /// <summary>Bytes in words read at a glance (1 KB = 1024 bytes).</summary>
-    public static string Size(long bytes)
+    public static string Size(long bytes) =>
+        Scaled(bytes, CultureInfo.CurrentCulture) ?? Site[bytes == 1 ? "Size_Byte" : "Size_Bytes", Number(bytes)];
+
+    /// <summary>A size of 1 KB or more in the largest unit that keeps it at 1 or above (one
+    /// decimal below 10), numbers as <paramref name="culture"/> writes them; null below 1 KB,
+    /// which each caller words itself.</summary>
+    public static string? Scaled(long bytes, CultureInfo culture)
     {
         string[] units = ["bytes", "KB", "MB", "GB", "TB"];
         double value = bytes;
@@ -30,9 +36,7 @@ public static class Words
             unit++;
         }
 
-        return unit == 0
-            ? Site[bytes == 1 ? "Size_Byte" : "Size_Bytes", Number(bytes)]
-            : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.CurrentCulture) + " " + units[unit];
+        return unit == 0 ? null : value.ToString(value < 10 ? "0.0" : "0", culture) + " " + units[unit];
     }
 
     /// <summary>A number with the culture's digit grouping.</summary>
