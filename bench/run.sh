@@ -28,6 +28,7 @@
 #   BENCH_WARMUP     seconds of unmeasured load before each workload (default 5; tiered JIT needs it)
 #   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
 #   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench history" to run (default: all)
+#   BENCH_HISTORY_ROUNDS  rounds of history on/off per backend for "history" (default 2)
 #   BENCH_RESULTS    where to write the results (default bench/results/<YYYY-MM-DD>.md)
 #   BENCH_PG_SOCKET  1: the UnhostedStore servers reach PostgreSQL over its Unix-domain socket
 #                    (Host=<socket directory>) instead of TCP on 127.0.0.1 (default 0)
@@ -333,8 +334,9 @@ done
 
 # --- 3b. The cost of history: the PUT workload with versions kept and with none kept ---------------
 history_pairs=()
+history_rounds=${BENCH_HISTORY_ROUNDS:-2}
 if want history; then
-  for round in 1 2; do
+  for ((round = 1; round <= history_rounds; round++)); do
     for backend in embedded pg-fs; do
       for mode in on off; do
         name="hist-$mode-$backend-$round"
@@ -345,6 +347,8 @@ if want history; then
         if [[ $backend == embedded ]]; then
           bench_start_embedded "$name" "${extra[@]}"
         else
+          # Every server starts from a fresh checkpoint, so none pays for the WAL another left.
+          "$pgbin/psql" "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CHECKPOINT" >/dev/null
           bench_start_server "$name" FileSystem "${extra[@]}"
         fi
         store=$base tok=$token srv_pid=$server_pid
@@ -532,9 +536,9 @@ for s in pg-fs pg-s3 embedded; do
 done
 if want history; then
   for backend in embedded pg-fs; do
-    label="PUT 1 KB, 1,000 keys, history on: ≥ 90% of history off (both rounds)"
+    label="PUT 1 KB, 1,000 keys, history on: ≥ 90% of history off (all rounds)"
     h_on=0 h_off=0 h_rounds=0
-    for round in 1 2; do
+    for ((round = 1; round <= history_rounds; round++)); do
       if ok "hist-on-$backend-$round" put-1k && ok "hist-off-$backend-$round" put-1k; then
         h_on=$(calc "print $h_on + ${R_rps[hist-on-$backend-$round,put-1k]}")
         h_off=$(calc "print $h_off + ${R_rps[hist-off-$backend-$round,put-1k]}")
@@ -606,13 +610,13 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
     echo
     echo "## What history costs: PUT 1 KB over 1,000 keys, history on (30 days) and off"
     echo
-    echo "Fresh servers, each: ${warmup} s of PUTs to warm up, then ${duration} s measured; the order was on, off, on, off per backend. Every PUT with history on keeps the replaced version (a row, in the same transaction)."
+    echo "Fresh servers, each: ${warmup} s of PUTs to warm up, then ${duration} s measured; the order was on, off, repeated for ${history_rounds} rounds per backend, PostgreSQL checkpointed before each server. Every PUT with history on keeps the replaced version (a row, in the same transaction)."
     echo
     echo "| backend | round | history on req/s | p99 (ms) | history off req/s | p99 (ms) | on ÷ off |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     for backend in embedded pg-fs; do
       sum_on=0 sum_off=0 rounds=0
-      for round in 1 2; do
+      for ((round = 1; round <= history_rounds; round++)); do
         on="hist-on-$backend-$round" off="hist-off-$backend-$round"
         if ok "$on" put-1k && ok "$off" put-1k; then
           echo "| ${SERVER_NAME[$backend]} | $round | $(num "${R_rps[$on,put-1k]}") | $(num "${R_p99[$on,put-1k]}" 2) | $(num "${R_rps[$off,put-1k]}") | $(num "${R_p99[$off,put-1k]}" 2) | $(ratio_pct "${R_rps[$on,put-1k]}" "${R_rps[$off,put-1k]}") |"

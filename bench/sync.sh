@@ -50,6 +50,9 @@
 # CAP_SYS_RESOURCE: `prlimit --nofile=1048576:1048576 --pid $$`; systemd `LimitNOFILE=`;
 # docker `--ulimit nofile=1048576`).
 #
+# Every run but a --chaos one ends with a profile of its measured window (bench/sync-profile.sh):
+# dotnet-counters and a 10 s dotnet-trace of the servers, and PostgreSQL's CPU and waits.
+#
 # --chaos (pg2): SIGKILL one instance every 60 s (alternating) and restart it 2 s later; restart
 # PostgreSQL once (pg_ctl restart -m fast) half-way. Every write is recorded (path, bytes hash,
 # answer); writes answered 5xx or cut off are resolved by reading the document back (stored in
@@ -116,6 +119,9 @@ log "building the simulator (Release)…"
 dotnet publish bench/sync/SyncSim.csproj -c Release -o "$work/sync" -nologo -v q >/dev/null
 dotnet "$work/sync/SyncSim.dll" selftest >&2
 sim() { dotnet "$work/sync/SyncSim.dll" "$@"; }
+# shellcheck source=bench/sync-profile.sh
+source bench/sync-profile.sh
+profile_setup
 
 # Servers are tracked by pid files (a chaos restart replaces the pid from a background loop),
 # and killed from them on exit before lib.sh's cleanup stops PostgreSQL.
@@ -239,9 +245,15 @@ run_one() { # dep mode apps users
     --module "r$runs" --clk-tck "$(getconf CLK_TCK)" --out "$work/run-$runs.md" --targets "$work/targets.tsv")
   for name in "${instances[@]}"; do args+=(--server "http://127.0.0.1:${port[$name]}" --server-pidfile "$name=$work/pid-$name"); done
   log "run $runs: $dep, $m, $n apps of $u users, ${duration} s"
+  rm -f "$work/ready" "$work/chaos.log"
+  args+=(--ready-file "$work/ready")
+  local profile_pid=""
+  if ((!chaos)); then
+    profile_run "$runs" "$work/ready" "$dep" &
+    profile_pid=$!
+  fi
   if ((chaos)); then
-    rm -f "$work/ready" "$work/chaos.log"
-    args+=(--chaos --chaos-events "$work/chaos.log" --ready-file "$work/ready")
+    args+=(--chaos --chaos-events "$work/chaos.log")
     sim "${args[@]}" >/dev/null &
     local sim_pid=$!
     chaos_loop "$sim_pid" &
@@ -250,6 +262,10 @@ run_one() { # dep mode apps users
     wait "$chaos_pid" || true
   else
     sim "${args[@]}" >/dev/null
+  fi
+  if [[ -n $profile_pid ]]; then
+    wait "$profile_pid" || true
+    profile_report "$runs" >>"$work/run-$runs.md"
   fi
   for name in "${instances[@]}"; do stop_instance "$name"; done
 }
