@@ -16,6 +16,7 @@ namespace UnhostedStore.Storage;
 public sealed partial class DocumentWrites(
     IBlobStore blobs,
     UserWriteQueues writeQueues,
+    CommitGroups commitGroups,
     WriteBatch writeBatch,
     BlobRelease release,
     IOptions<StorageOptions> options,
@@ -68,7 +69,7 @@ public sealed partial class DocumentWrites(
         StorageOutcome outcome;
         try
         {
-            outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
+            outcome = await writeQueues.RunAsync(owner, write, batch => commitGroups.RunAsync(owner, batch, writeBatch.CommitGroupAsync));
         }
         catch
         {
@@ -100,7 +101,7 @@ public sealed partial class DocumentWrites(
         // Once queued, the delete runs to its commit even if the client goes away.
         _ = ct;
         var write = new PendingDelete(path, conditions) { App = HistoryLabels.Clip(app), KeepHistory = keepHistory };
-        var outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
+        var outcome = await writeQueues.RunAsync(owner, write, batch => commitGroups.RunAsync(owner, batch, writeBatch.CommitGroupAsync));
         await release.DeleteUnreferencedAsync(owner, write.UnusedBlobs);
         return outcome;
     }

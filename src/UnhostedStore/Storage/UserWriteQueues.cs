@@ -39,6 +39,13 @@ public abstract class PendingWrite(StoragePath path, RequestConditions condition
 
     internal ExceptionDispatchInfo? Error { get; set; }
 
+    /// <summary>Forgets what a transaction that was rolled back set, before the write runs again.</summary>
+    internal void Reset()
+    {
+        Outcome = null;
+        UnusedBlobs = null;
+    }
+
     /// <summary>Completes with true when this write must run the next batch, false when it ran.</summary>
     internal Task<bool> Signal => _signal.Task;
 
