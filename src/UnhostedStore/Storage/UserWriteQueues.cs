@@ -87,7 +87,8 @@ public sealed class PendingDelete(StoragePath path, RequestConditions conditions
 /// order, exactly as if alone, and all are answered after that one commit. Nothing is answered
 /// before its commit, so durability is unchanged.
 /// <para>Whoever finds no batch running leads: it runs batches with its own database context,
-/// then hands the lead to the oldest write still waiting, so no request serves others for long.</para>
+/// then hands the lead to the oldest write still waiting, so no request serves others for long.
+/// A batch may share its transaction with other users' batches (<see cref="CommitGroups"/>).</para>
 /// </summary>
 public sealed class UserWriteQueues
 {

@@ -8,7 +8,8 @@ namespace UnhostedStore.Storage;
 /// <summary>
 /// The group commit: one transaction applies a batch of one user's writes in arrival order,
 /// each checked as if alone (draft-26 §4–§6: clashes, preconditions, the quota, every
-/// ancestor's new version, the usage counters).
+/// ancestor's new version, the usage counters); the batches of several users may share it
+/// (<see cref="CommitGroupAsync"/>).
 /// </summary>
 public sealed partial class WriteBatch(
     StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock, Changes.ChangeHub changes, ILogger<WriteBatch> logger)
