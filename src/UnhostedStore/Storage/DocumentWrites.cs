@@ -7,7 +7,8 @@ namespace UnhostedStore.Storage;
 /// <summary>
 /// PUT and DELETE of a document (draft-26 §5). The bytes are stored first, under a fresh key
 /// (or kept for the row itself when small); then the write joins its user's queue
-/// (<see cref="UserWriteQueues"/>) and <see cref="WriteBatch"/> commits it. The version it
+/// (<see cref="UserWriteQueues"/>), whose batch <see cref="WriteBatch"/> commits, in a transaction
+/// it may share with other users' batches (<see cref="CommitGroups"/>). The version it
 /// replaces or removes is kept as history in that same transaction; only when none is kept (or
 /// history is purged for room) is a blob no row points at any more removed, after the commit
 /// (<see cref="BlobRelease"/>: unless a row still names it or an export holds the user's blobs,
@@ -16,6 +17,7 @@ namespace UnhostedStore.Storage;
 public sealed partial class DocumentWrites(
     IBlobStore blobs,
     UserWriteQueues writeQueues,
+    CommitGroups commitGroups,
     WriteBatch writeBatch,
     BlobRelease release,
     IOptions<StorageOptions> options,
@@ -68,7 +70,7 @@ public sealed partial class DocumentWrites(
         StorageOutcome outcome;
         try
         {
-            outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
+            outcome = await writeQueues.RunAsync(owner, write, batch => commitGroups.RunAsync(owner, batch, writeBatch.CommitGroupAsync));
         }
         catch
         {
@@ -100,7 +102,7 @@ public sealed partial class DocumentWrites(
         // Once queued, the delete runs to its commit even if the client goes away.
         _ = ct;
         var write = new PendingDelete(path, conditions) { App = HistoryLabels.Clip(app), KeepHistory = keepHistory };
-        var outcome = await writeQueues.RunAsync(owner, write, batch => writeBatch.CommitAsync(owner, batch));
+        var outcome = await writeQueues.RunAsync(owner, write, batch => commitGroups.RunAsync(owner, batch, writeBatch.CommitGroupAsync));
         await release.DeleteUnreferencedAsync(owner, write.UnusedBlobs);
         return outcome;
     }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using UnhostedStore.Configuration;
+using UnhostedStore.Persistence;
 using UnhostedStore.Storage.Changes;
 using UnhostedStore.Storage.History;
 using UnhostedStore.Storage.Moving;
@@ -17,6 +19,7 @@ public static class StorageServices
         services.AddScoped<WriteBatch>();
         services.AddScoped<DocumentWrites>();
         services.AddSingleton<UserWriteQueues>();
+        services.AddSingleton(sp => new CommitGroups(CommitGroups.GroupsFor(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider)));
         services.AddSingleton<FolderListingCache>();
         services.AddScoped<BlobReconciler>();
         services.AddSingleton<BlobHolds>();

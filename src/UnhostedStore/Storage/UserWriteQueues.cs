@@ -39,6 +39,13 @@ public abstract class PendingWrite(StoragePath path, RequestConditions condition
 
     internal ExceptionDispatchInfo? Error { get; set; }
 
+    /// <summary>Forgets what a transaction that was rolled back set, before the write runs again.</summary>
+    internal void Reset()
+    {
+        Outcome = null;
+        UnusedBlobs = null;
+    }
+
     /// <summary>Completes with true when this write must run the next batch, false when it ran.</summary>
     internal Task<bool> Signal => _signal.Task;
 
@@ -80,7 +87,8 @@ public sealed class PendingDelete(StoragePath path, RequestConditions conditions
 /// order, exactly as if alone, and all are answered after that one commit. Nothing is answered
 /// before its commit, so durability is unchanged.
 /// <para>Whoever finds no batch running leads: it runs batches with its own database context,
-/// then hands the lead to the oldest write still waiting, so no request serves others for long.</para>
+/// then hands the lead to the oldest write still waiting, so no request serves others for long.
+/// A batch may share its transaction with other users' batches (<see cref="CommitGroups"/>).</para>
 /// </summary>
 public sealed class UserWriteQueues
 {

@@ -8,9 +8,11 @@ namespace UnhostedStore.Storage;
 /// <summary>
 /// The group commit: one transaction applies a batch of one user's writes in arrival order,
 /// each checked as if alone (draft-26 §4–§6: clashes, preconditions, the quota, every
-/// ancestor's new version, the usage counters).
+/// ancestor's new version, the usage counters); the batches of several users may share it
+/// (<see cref="CommitGroupAsync"/>).
 /// </summary>
-public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock, Changes.ChangeHub changes)
+public sealed partial class WriteBatch(
+    StorageDbContext db, Quotas quotas, IOptions<StorageOptions> options, TimeProvider clock, Changes.ChangeHub changes, ILogger<WriteBatch> logger)
 {
     /// <summary>
     /// One write transaction for a batch of one user's writes (<see cref="UserWriteQueues"/>):
@@ -25,6 +27,27 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         // The commit must not be torn by a client that goes away after its upload finished.
         var none = CancellationToken.None;
         await using var tx = await db.Database.BeginTransactionAsync(none);
+        var applied = await ApplyAsync(owner, batch, allOrNothing);
+        if (applied is null)
+        {
+            // Every write was refused (or a move rolled back): no commit, so not even the account
+            // row's write counter moves.
+            return;
+        }
+
+        await tx.CommitAsync(none);
+        PublishChanges(owner, applied.Logged);
+    }
+
+    /// <summary>
+    /// One user's part of a write transaction the caller owns: lock the account row, read every
+    /// row the writes touch, apply them in order (each sees the ones before it) and save them.
+    /// Returns null when nothing is to be committed for this user (every write refused, or an
+    /// all-or-nothing batch refused; its changes are then dropped from the context).
+    /// </summary>
+    private async Task<AppliedBatch?> ApplyAsync(string owner, IReadOnlyList<PendingWrite> batch, bool allOrNothing)
+    {
+        var none = CancellationToken.None;
         var account = await UserLock.TakeAsync(db, owner, none);
 
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -74,14 +97,13 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
                     }
                 }
 
-                return;
+                return null;
             }
         }
 
-        if (!batch.Any(w => w.Outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted))
+        if (!batch.Any(w => IsApplied(w.Outcome)))
         {
-            // Every write was refused: roll back, so not even the account row's write counter moves.
-            return;
+            return null;
         }
 
         rows.RemoveGone();
@@ -95,9 +117,11 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
 
         var logged = LogChanges(account, batch, now);
         await db.SaveChangesAsync(none);
-        await tx.CommitAsync(none);
-        PublishChanges(owner, logged);
+        return new AppliedBatch(logged);
     }
+
+    /// <summary>What a user's applied batch publishes once its transaction committed.</summary>
+    private sealed record AppliedBatch(List<Changes.ChangeEvent>? Logged);
 
     /// <summary>Whether a write changed something (and its batch commits it).</summary>
     public static bool IsApplied(StorageOutcome? outcome) => outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted;
@@ -300,66 +324,5 @@ public sealed partial class WriteBatch(StorageDbContext db, Quotas quotas, IOpti
         }
 
         return new StorageOutcome.Deleted(deleted);
-    }
-
-    /// <summary>
-    /// Applies a write's change to its module's counters (rows read with the batch; a module
-    /// left without documents is removed when the batch is saved). The account row lock is
-    /// held, so no other write of this user touches them: read-modify-write is safe.
-    /// </summary>
-    private void AddModuleUsage(Dictionary<string, ModuleUsage> usage, StorageAccount account, StoragePath path, long bytes, int documents)
-    {
-        var module = ModuleOf(path);
-        if (!usage.TryGetValue(module, out var row))
-        {
-            row = new ModuleUsage { Owner = account.UserName, Module = module };
-            db.ModuleUsage.Add(row);
-            usage[module] = row;
-        }
-
-        row.UsedBytes += bytes;
-        row.DocumentCount += documents;
-    }
-
-    /// <summary>The module a document counts under: its scope module, or <c>""</c> for documents
-    /// directly under <c>/</c> or <c>/public/</c> (shown as "(top level)").</summary>
-    public static string ModuleOf(StoragePath path) => path.Module ?? string.Empty;
-
-    /// <summary>
-    /// The node rows a write batch read, as the writes in it change them. A row removed by one
-    /// write and created again by a later one is the same tracked entity, revived: removals
-    /// are only handed to EF when the batch is saved.
-    /// </summary>
-    private sealed class WriteRows(StorageDbContext db, string owner, List<StorageNode> loaded)
-    {
-        private readonly Dictionary<string, StorageNode> _rows = loaded.ToDictionary(n => n.Path, StringComparer.Ordinal);
-        private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
-
-        public StorageNode? Find(string path) => _rows.TryGetValue(path, out var node) && !_gone.Contains(path) ? node : null;
-
-        /// <summary>A row for a node that does not exist now; the caller sets every column.</summary>
-        public StorageNode Create(string path)
-        {
-            if (_rows.TryGetValue(path, out var node))
-            {
-                _gone.Remove(path);
-                return node;
-            }
-
-            node = new StorageNode { Owner = owner, Path = path, ETag = string.Empty };
-            db.Nodes.Add(node);
-            _rows[path] = node;
-            return node;
-        }
-
-        public void Remove(StorageNode node) => _gone.Add(node.Path);
-
-        public void RemoveGone()
-        {
-            foreach (var path in _gone)
-            {
-                db.Nodes.Remove(_rows[path]);
-            }
-        }
     }
 }

@@ -1,0 +1,116 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.EntityFrameworkCore;
+
+namespace UnhostedStore.Storage;
+
+/// <summary>
+/// The shared transaction of a <see cref="CommitGroups"/> group: the batches of several users,
+/// each applied exactly as <see cref="CommitAsync"/> would apply it alone, and one commit (one
+/// disk flush) for all of them.
+/// </summary>
+public sealed partial class WriteBatch
+{
+    /// <summary>
+    /// Runs <paramref name="group"/> in one transaction. Users go in ordinal order of their names,
+    /// so every instance takes the account row locks in one global order and two groups never
+    /// wait for each other in a cycle. Each user's changes are saved before the next user's lock
+    /// (taking it starts from a clear context); only the commit is shared. A user whose writes
+    /// are all refused saves nothing (the lock's write counter still moves with the others' commit).
+    /// <para>If the shared transaction fails before its commit (one user's rows make the database
+    /// refuse a statement, or PostgreSQL picks it as a deadlock victim), it is rolled back and
+    /// every batch runs again alone, so one user's failure never fails the others' writes.</para>
+    /// </summary>
+    public async Task CommitGroupAsync(IReadOnlyList<UserBatch> group)
+    {
+        if (group.Count == 1)
+        {
+            await CommitAsync(group[0].Owner, group[0].Writes);
+            return;
+        }
+
+        var none = CancellationToken.None;
+        var ordered = group.OrderBy(b => b.Owner, StringComparer.Ordinal).ToList();
+        var published = new List<(string Owner, AppliedBatch Applied)>(ordered.Count);
+        var failed = false;
+        await using (var tx = await db.Database.BeginTransactionAsync(none))
+        {
+            try
+            {
+                foreach (var batch in ordered)
+                {
+                    if (await ApplyAsync(batch.Owner, batch.Writes, allOrNothing: false) is { } applied)
+                    {
+                        published.Add((batch.Owner, applied));
+                    }
+                }
+            }
+            catch (Exception e) when (!DatabaseUnreachable(e))
+            {
+                // Disposing the transaction without a commit rolls it back.
+                LogGroupFailed(logger, e, ordered.Count);
+                failed = true;
+            }
+
+            // A failing commit is not retried: it may have reached the disk all the same, so every
+            // write of the group gets the error, as a lone batch's writes would. With every write
+            // of every user refused there is nothing to commit.
+            if (!failed && published.Count > 0)
+            {
+                await tx.CommitAsync(none);
+            }
+        }
+
+        if (failed)
+        {
+            await CommitAloneAsync(ordered);
+            return;
+        }
+
+        foreach (var (owner, applied) in published)
+        {
+            PublishChanges(owner, applied.Logged);
+        }
+    }
+
+    private async Task CommitAloneAsync(List<UserBatch> ordered)
+    {
+        foreach (var batch in ordered)
+        {
+            foreach (var write in batch.Writes)
+            {
+                write.Reset();
+            }
+
+            try
+            {
+                await CommitAsync(batch.Owner, batch.Writes);
+            }
+            catch (Exception e)
+            {
+                batch.Error = ExceptionDispatchInfo.Capture(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Failures that would fail every batch alone just the same (the database is down, or
+    /// SQLite's file stayed locked by another process): no point running them one by one. A
+    /// PostgreSQL deadlock or serialization failure (class 40) is transient too, but one user
+    /// alone can succeed.
+    /// </summary>
+    private static bool DatabaseUnreachable(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is Npgsql.PostgresException { SqlState: ['4', '0', ..] })
+            {
+                return false;
+            }
+        }
+
+        return Unavailability.Describe(e) is not null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A write transaction shared by {Users} users failed before its commit; each user's writes run again alone")]
+    private static partial void LogGroupFailed(ILogger logger, Exception exception, int users);
+}
