@@ -22,9 +22,14 @@ public static class DocumentHandlers
         if (recheck is { StillValid: false })
         {
             // The token was revoked (elsewhere, before this request): answered as any invalid
-            // token is, a public document for anyone included.
-            var refused = StorageAccess.RefuseRevoked(request.Context, request.Credentials);
-            return request.Path.IsUnderPublic && refused is StorageOutcome.Unauthorized ? await GetPublicAsync(request, reads) : refused;
+            // token is, which reads a public document as anyone does.
+            if (request.Path.IsUnderPublic)
+            {
+                StorageAccess.ForgetRevoked(request.Context, request.Credentials);
+                return await GetPublicAsync(request, reads);
+            }
+
+            return StorageAccess.RefuseRevoked(request.Context, request.Credentials);
         }
 
         return outcome;

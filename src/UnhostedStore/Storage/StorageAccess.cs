@@ -56,12 +56,17 @@ public static class StorageAccess
     /// </summary>
     public static StorageOutcome RefuseRevoked(HttpContext context, StorageCredentials credentials)
     {
+        ForgetRevoked(context, credentials);
+        return RefuseInvalid(context);
+    }
+
+    /// <summary>The cache forgets a token found revoked, so that its next requests get a full validation.</summary>
+    public static void ForgetRevoked(HttpContext context, StorageCredentials credentials)
+    {
         if (credentials.Grant is { } grant)
         {
             context.RequestServices.GetRequiredService<StorageAuthenticator>().Forget(grant);
         }
-
-        return RefuseInvalid(context);
     }
 
     private static StorageOutcome RefuseInvalid(HttpContext context)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using UnhostedStore.Authorization;
@@ -37,8 +38,17 @@ public abstract class RevocationWindowTests(ServerFixture server)
             Assert.Equal(HttpStatusCode.Created, seed.StatusCode);
         }
 
+        using (var seedPublic = await SendAsync(http, HttpMethod.Put, $"/storage/{user}/public/notes/p", writer, "for all"))
+        {
+            Assert.Equal(HttpStatusCode.Created, seedPublic.StatusCode);
+        }
+
         // One token per kind of request: a refusal makes the cache forget the token it refused.
-        string[] tokens = [await server.Tokens.IssueAsync(user, "notes:rw"), await server.Tokens.IssueAsync(user, "notes:rw"), await server.Tokens.IssueAsync(user, "notes:rw"), await server.Tokens.IssueAsync(user, "notes:rw")];
+        var tokens = new string[5];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = await server.Tokens.IssueAsync(user, "notes:rw");
+        }
         foreach (var token in tokens)
         {
             using var warm = await SendAsync(http, HttpMethod.Get, $"/storage/{user}/notes/a", token);
@@ -71,6 +81,13 @@ public abstract class RevocationWindowTests(ServerFixture server)
         using (var create = await SendAsync(http, HttpMethod.Put, $"/storage/{user}/notes/b", tokens[3], "new"))
         {
             AssertInvalidToken(create);
+        }
+
+        // A public document is read as with any invalid token: as anyone reads it.
+        using (var shared = await SendAsync(http, HttpMethod.Get, $"/storage/{user}/public/notes/p", tokens[4]))
+        {
+            Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
+            Assert.Equal("for all", await shared.Content.ReadAsStringAsync());
         }
 
         // Refused tokens are forgotten: the next request is refused by a full validation.
@@ -192,4 +209,12 @@ public sealed class RevocationWindowTests_TwoInstances(PostgresS3TwoInstancesFix
     protected override Uri Instance => server.B.BaseAddress;
 
     protected override bool InProcess => false;
+}
+
+/// <summary>Reads not coalesced (<c>Database:ReadRoundTrips</c> 0): the recheck is a statement of its own.</summary>
+public sealed class RevocationWindowTests_PostgresUnbatched(UnbatchedReadsPostgresFixture server) : RevocationWindowTests(server), IClassFixture<UnbatchedReadsPostgresFixture>;
+
+public sealed class UnbatchedReadsPostgresFixture() : ServerFixture(Backend.PostgresFileSystem)
+{
+    protected override void ConfigureSettings(IWebHostBuilder builder) => builder.UseSetting("Database:ReadRoundTrips", "0");
 }
