@@ -23,6 +23,11 @@ public interface IAuthChangeFeed
     /// <summary>Brings the cache up to date with the changes the feed has seen, and says whether
     /// the cache may be used now; when it says no, the token is checked against the database.</summary>
     bool Refresh();
+
+    /// <summary>Whether another process's change can be committed (and acknowledged) before it
+    /// reaches the cache: then a grant answered from the cache is confirmed by the request's own
+    /// database round trip (<see cref="StorageCredentials.Recheck"/>).</summary>
+    bool Delayed { get; }
 }
 
 public static class AuthChangeFeeds
@@ -69,6 +74,10 @@ public sealed partial class PostgresAuthChangeListener(
     /// <summary>Changes arrive by notification, so there is nothing to ask; the cache is off
     /// (<see cref="ValidatedTokenCache.IsLive"/>) while the connection is down.</summary>
     public bool Refresh() => true;
+
+    /// <summary>A notification is handled about a millisecond after the commit, on a thread of
+    /// its own: a request may arrive in between.</summary>
+    public bool Delayed => true;
 
     /// <summary>With no notification for this long the connection is pinged, so that a connection
     /// that died silently is noticed within about <see cref="PingInterval"/> + 2 s.</summary>
@@ -171,6 +180,10 @@ public sealed partial class SqliteAuthEpoch(ValidatedTokenCache cache, string da
     private SqliteConnection? _connection;
     private SqliteCommand? _read;
     private long? _seen;
+
+    /// <summary>The counter is read before every lookup, and this process's own changes empty
+    /// the cache at their commit (<see cref="AuthChangeInterceptor"/>), before anyone is told.</summary>
+    public bool Delayed => false;
 
     /// <summary>Empties the cache if a token or grant changed since the last call. Returns false if
     /// the counter can't be read; the caller then checks the token against the database.</summary>

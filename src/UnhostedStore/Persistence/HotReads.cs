@@ -89,16 +89,35 @@ public sealed class HotReads : IAsyncDisposable
     }
 
     /// <summary>The document's current row; with <paramref name="onlyIfEnabled"/>, none while
-    /// the owner's account is disabled (leaving).</summary>
-    public Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct, bool onlyIfEnabled = false) =>
-        _batcher is { } batcher ? batcher.FindDocumentAsync(owner, path, onlyIfEnabled, ct) : FindDocumentAloneAsync(owner, path, onlyIfEnabled, ct);
+    /// the owner's account is disabled (leaving). A <paramref name="recheck"/> is answered by the
+    /// same round trip.</summary>
+    public Task<DocumentRow?> FindDocumentAsync(string owner, string path, CancellationToken ct, bool onlyIfEnabled = false, TokenRecheck? recheck = null) =>
+        _batcher is { } batcher ? batcher.FindDocumentAsync(owner, path, onlyIfEnabled, recheck, ct) : FindDocumentAloneAsync(owner, path, onlyIfEnabled, recheck, ct);
 
-    public Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct) =>
-        _batcher is { } batcher ? batcher.ListFolderAsync(owner, path, known1, known2, ct) : ListFolderAloneAsync(owner, path, known1, known2, ct);
+    public Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct, TokenRecheck? recheck = null) =>
+        _batcher is { } batcher ? batcher.ListFolderAsync(owner, path, known1, known2, recheck, ct) : ListFolderAloneAsync(owner, path, known1, known2, recheck, ct);
 
-    private async Task<DocumentRow?> FindDocumentAloneAsync(string owner, string path, bool onlyIfEnabled, CancellationToken ct)
+    /// <summary>Without a batcher (SQLite, or PostgreSQL with <c>Database:ReadRoundTrips</c> 0)
+    /// a recheck is a statement of its own, run before the read.</summary>
+    private async Task RecheckAloneAsync(TokenRecheck recheck, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(TokenRecheck.Sql.Replace("= ANY(@ids)", "= @id", StringComparison.Ordinal));
+        Add(command, "id", recheck.TokenId);
+        var now = command.CreateParameter();
+        now.ParameterName = "now";
+        now.Value = recheck.NowUtc;
+        command.Parameters.Add(now);
+        recheck.StillValid = await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    private async Task<DocumentRow?> FindDocumentAloneAsync(string owner, string path, bool onlyIfEnabled, TokenRecheck? recheck, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        if (recheck is not null)
+        {
+            await RecheckAloneAsync(recheck, ct);
+        }
+
         await using var command = _dataSource.CreateCommand(onlyIfEnabled ? PublicDocumentSql : DocumentSql);
         Add(command, "owner", owner);
         Add(command, "path", path);
@@ -108,9 +127,14 @@ public sealed class HotReads : IAsyncDisposable
         return row;
     }
 
-    private async Task<List<ListingRow>> ListFolderAloneAsync(string owner, string path, string known1, string known2, CancellationToken ct)
+    private async Task<List<ListingRow>> ListFolderAloneAsync(string owner, string path, string known1, string known2, TokenRecheck? recheck, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        if (recheck is not null)
+        {
+            await RecheckAloneAsync(recheck, ct);
+        }
+
         await using var command = _dataSource.CreateCommand(FolderSql);
         Add(command, "owner", owner);
         Add(command, "path", path);

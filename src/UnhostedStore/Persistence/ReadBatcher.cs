@@ -16,6 +16,8 @@ namespace UnhostedStore.Persistence;
 /// statement takes its own snapshot when PostgreSQL runs it (READ COMMITTED), so it sees every
 /// write committed before its request arrived, whichever instance wrote it. Nothing read by an
 /// earlier round trip is ever handed out again.</para>
+/// <para>A read may bring a <see cref="TokenRecheck"/>: the round trip then starts with one
+/// statement that answers all of its rechecks, before any of its reads is answered.</para>
 /// <para>At most <c>roundTrips</c> batches are in flight at once. The request that finds a
 /// free slot sends the batch itself (a lone read costs what it did before); later batches are
 /// sent by whichever round trip finishes, with everything that queued up meanwhile.</para>
@@ -29,16 +31,16 @@ internal sealed class ReadBatcher(NpgsqlDataSource dataSource, int roundTrips, D
     private List<Lookup> _pending = [];
     private int _running;
 
-    public Task<DocumentRow?> FindDocumentAsync(string owner, string path, bool onlyIfEnabled, CancellationToken ct)
+    public Task<DocumentRow?> FindDocumentAsync(string owner, string path, bool onlyIfEnabled, TokenRecheck? recheck, CancellationToken ct)
     {
-        var lookup = new DocumentLookup(owner, path, onlyIfEnabled);
+        var lookup = new DocumentLookup(owner, path, onlyIfEnabled) { Recheck = recheck };
         Submit(lookup);
         return lookup.Result.Task.WaitAsync(ct);
     }
 
-    public Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, CancellationToken ct)
+    public Task<List<ListingRow>> ListFolderAsync(string owner, string path, string known1, string known2, TokenRecheck? recheck, CancellationToken ct)
     {
-        var lookup = new FolderLookup(owner, path, known1, known2);
+        var lookup = new FolderLookup(owner, path, known1, known2) { Recheck = recheck };
         Submit(lookup);
         return lookup.Result.Task.WaitAsync(ct);
     }
@@ -105,8 +107,24 @@ internal sealed class ReadBatcher(NpgsqlDataSource dataSource, int roundTrips, D
     private async Task SendAsync(List<Lookup> batch)
     {
         var started = Stopwatch.GetTimestamp();
+        List<TokenRecheck>? rechecks = null;
+        foreach (var lookup in batch)
+        {
+            if (lookup.Recheck is { } recheck)
+            {
+                (rechecks ??= []).Add(recheck);
+            }
+        }
+
         batch = Group(batch);
         await using var command = dataSource.CreateBatch();
+
+        // First, so that every recheck has its answer before the read it came with is answered.
+        if (rechecks is not null)
+        {
+            command.BatchCommands.Add(TokenRecheck.Command(rechecks));
+        }
+
         foreach (var lookup in batch)
         {
             command.BatchCommands.Add(lookup.CreateCommand());
@@ -116,6 +134,15 @@ internal sealed class ReadBatcher(NpgsqlDataSource dataSource, int roundTrips, D
         // only stops waiting for its own answer.
         await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None))
         {
+            if (rechecks is not null)
+            {
+                await TokenRecheck.ReadAsync(reader, rechecks);
+                if (!await reader.NextResultAsync(CancellationToken.None))
+                {
+                    throw new InvalidOperationException("a read batch returned fewer results than it had statements");
+                }
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 if (i > 0 && !await reader.NextResultAsync(CancellationToken.None))
@@ -281,6 +308,9 @@ internal sealed class ReadBatcher(NpgsqlDataSource dataSource, int roundTrips, D
 
     private abstract class Lookup
     {
+        /// <summary>The token to confirm in the same round trip, if any.</summary>
+        public TokenRecheck? Recheck { get; init; }
+
         public abstract NpgsqlBatchCommand CreateCommand();
 
         /// <summary>Reads this statement's rows (the reader is on its result) and answers.</summary>

@@ -17,7 +17,22 @@ public static class DocumentHandlers
             return await GetPublicAsync(request, reads);
         }
 
-        return await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted);
+        var recheck = request.Credentials.Recheck;
+        var outcome = await reads.GetDocumentAsync(request.Owner, request.Path, request.Conditions, RangeOf(request.Context.Request), openBody: !request.IsHead, request.Aborted, recheck: recheck);
+        if (recheck is { StillValid: false })
+        {
+            // The token was revoked (elsewhere, before this request): answered as any invalid
+            // token is, which reads a public document as anyone does.
+            if (request.Path.IsUnderPublic)
+            {
+                StorageAccess.ForgetRevoked(request.Context, request.Credentials);
+                return await GetPublicAsync(request, reads);
+            }
+
+            return StorageAccess.RefuseRevoked(request.Context, request.Credentials);
+        }
+
+        return outcome;
     }
 
     /// <summary>
@@ -78,17 +93,29 @@ public static class DocumentHandlers
 
         var body = new CountingReadStream(request.Body);
         request.Body = body;
-        return await r.Services.GetRequiredService<DocumentWrites>()
-            .PutAsync(r.Owner, r.Path, contentType!, body, request.ContentLength, r.Conditions, r.Aborted, r.Credentials.Grant?.Client);
+        var outcome = await r.Services.GetRequiredService<DocumentWrites>()
+            .PutAsync(r.Owner, r.Path, contentType!, body, request.ContentLength, r.Conditions, r.Aborted, r.Credentials.Grant?.Client, r.Credentials.Grant?.TokenId);
+        return RefusedByCommit(r, outcome);
     }
 
-    public static Task<StorageOutcome> DeleteAsync(StorageRequest request) =>
-
+    public static async Task<StorageOutcome> DeleteAsync(StorageRequest request)
+    {
         // RFC 9110 §13.2.1: a write whose precondition cannot be evaluated is not performed,
         // even where a missing document would otherwise answer 404.
-        request.Conditions.Unparseable is not null
-            ? Task.FromResult<StorageOutcome>(new StorageOutcome.PreconditionFailed(null))
-            : request.Services.GetRequiredService<DocumentWrites>().DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted, request.Credentials.Grant?.Client);
+        if (request.Conditions.Unparseable is not null)
+        {
+            return new StorageOutcome.PreconditionFailed(null);
+        }
+
+        var outcome = await request.Services.GetRequiredService<DocumentWrites>()
+            .DeleteAsync(request.Owner, request.Path, request.Conditions, request.Aborted, request.Credentials.Grant?.Client, tokenId: request.Credentials.Grant?.TokenId);
+        return RefusedByCommit(request, outcome);
+    }
+
+    /// <summary>The commit found the write's token revoked (<see cref="PendingWrite.TokenId"/>):
+    /// answered as any invalid token is.</summary>
+    private static StorageOutcome RefusedByCommit(StorageRequest request, StorageOutcome outcome) =>
+        outcome is StorageOutcome.Unauthorized ? StorageAccess.RefuseRevoked(request.Context, request.Credentials) : outcome;
 
     private static string? RangeOf(HttpRequest request) => request.Headers.Range.Count == 1 ? request.Headers.Range[0] : null;
 }

@@ -10,14 +10,20 @@ namespace UnhostedStore.Storage;
 public sealed class DocumentReads(IBlobStore blobs, HotReads reads)
 {
     public async Task<StorageOutcome> GetDocumentAsync(
-        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct, bool byOwner = true)
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool openBody, CancellationToken ct, bool byOwner = true, TokenRecheck? recheck = null)
     {
         // A writer deletes the previous blob right after its commit, so a reader that saw the
         // old row can find its blob gone: read the row again and serve what is current then.
         string? missingBlob = null;
         while (true)
         {
-            var outcome = await ReadDocumentAsync(owner, path, conditions, rangeHeader, byOwner, ct);
+            var outcome = await ReadDocumentAsync(owner, path, conditions, rangeHeader, byOwner, recheck, ct);
+            if (recheck is { StillValid: false })
+            {
+                // The token is no longer valid: nothing read is served (the caller refuses).
+                return new StorageOutcome.Unauthorized(TokenSent: true);
+            }
+
             if (!openBody || outcome is not StorageOutcome.DocumentFound found)
             {
                 return outcome;
@@ -42,10 +48,10 @@ public sealed class DocumentReads(IBlobStore blobs, HotReads reads)
     }
 
     private async Task<StorageOutcome> ReadDocumentAsync(
-        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool byOwner, CancellationToken ct)
+        string owner, StoragePath path, RequestConditions conditions, string? rangeHeader, bool byOwner, TokenRecheck? recheck, CancellationToken ct)
     {
         // Anyone but the owner sees nothing of an account that is leaving (404, as if absent).
-        var node = await reads.FindDocumentAsync(owner, path.Value, ct, onlyIfEnabled: !byOwner);
+        var node = await reads.FindDocumentAsync(owner, path.Value, ct, onlyIfEnabled: !byOwner, recheck);
 
         var isPublic = path.IsUnderPublic;
         if (node is null)

@@ -28,10 +28,11 @@ public sealed partial class DocumentWrites(
     /// metadata row itself; larger ones go to a fresh blob key first. Then one transaction makes
     /// the version current (keeping the old one as history), and only after its commit is a blob
     /// nothing names any more removed. <paramref name="app"/> is who writes: the token's app
-    /// origin, or a label such as "import".
+    /// origin, or a label such as "import"; <paramref name="tokenId"/> the access token's id, which
+    /// the commit checks is still valid (<see cref="PendingWrite.TokenId"/>).
     /// </summary>
     public async Task<StorageOutcome> PutAsync(
-        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct, string? app = null)
+        string owner, StoragePath path, string contentType, Stream body, long? declaredLength, RequestConditions conditions, CancellationToken ct, string? app = null, string? tokenId = null)
     {
         var limit = options.Value.MaxDocumentBytes;
         var inlineMax = options.Value.InlineMaxBytes;
@@ -66,7 +67,7 @@ public sealed partial class DocumentWrites(
             return new StorageOutcome.Aborted();
         }
 
-        var write = new PendingPut(path, conditions, contentType, length, key, inline) { App = HistoryLabels.Clip(app) };
+        var write = new PendingPut(path, conditions, contentType, length, key, inline) { App = HistoryLabels.Clip(app), TokenId = tokenId };
         StorageOutcome outcome;
         try
         {
@@ -97,11 +98,11 @@ public sealed partial class DocumentWrites(
     /// <summary>Removes a document; its version goes to the trash (history) unless
     /// <paramref name="keepHistory"/> is false or history is off.</summary>
     public async Task<StorageOutcome> DeleteAsync(
-        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct, string? app = null, bool keepHistory = true)
+        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct, string? app = null, bool keepHistory = true, string? tokenId = null)
     {
         // Once queued, the delete runs to its commit even if the client goes away.
         _ = ct;
-        var write = new PendingDelete(path, conditions) { App = HistoryLabels.Clip(app), KeepHistory = keepHistory };
+        var write = new PendingDelete(path, conditions) { App = HistoryLabels.Clip(app), KeepHistory = keepHistory, TokenId = tokenId };
         var outcome = await writeQueues.RunAsync(owner, write, batch => commitGroups.RunAsync(owner, batch, writeBatch.CommitGroupAsync));
         await release.DeleteUnreferencedAsync(owner, write.UnusedBlobs);
         return outcome;

@@ -16,14 +16,19 @@ public sealed class FolderReads(FolderListingCache listings, HotReads reads)
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = false, SkipValidation = true };
 
     public async Task<StorageOutcome> GetFolderAsync(
-        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct)
+        string owner, StoragePath path, RequestConditions conditions, CancellationToken ct, TokenRecheck? recheck = null)
     {
         // One indexed query: the folder's own row and its direct children. When the folder's
         // version is the one If-None-Match names (remotestorage.js polls with one tag) or the one
         // a cached listing is of, only its own row comes back.
         var notIf = conditions.IfNoneMatch?.SingleOpaque ?? string.Empty;
         var cached = listings.Find(owner, path.Value);
-        var rows = await reads.ListFolderAsync(owner, path.Value, notIf, cached?.ETag ?? string.Empty, ct);
+        var rows = await reads.ListFolderAsync(owner, path.Value, notIf, cached?.ETag ?? string.Empty, ct, recheck);
+        if (recheck is { StillValid: false })
+        {
+            // The token is no longer valid: nothing read is served (the caller refuses).
+            return new StorageOutcome.Unauthorized(TokenSent: true);
+        }
 
         var self = rows.Find(r => r.Path == path.Value);
 

@@ -33,17 +33,7 @@ public static class StorageAccess
 
         if (credentials.Grant is not { } grant)
         {
-            // The token was validated before any limit applied, so a valid one is never refused
-            // here for what others behind the same IP did; only failing tokens draw from the
-            // IP's failure budget, and once it is empty they get 429 instead of 401.
-            var failed = context.RequestServices.GetRequiredService<StorageRateLimiter>().FailedTokens;
-            if (failed.Check(context) is { } failedWait)
-            {
-                return new StorageOutcome.TooManyRequests(failedWait);
-            }
-
-            failed.Record(context);
-            return new StorageOutcome.Unauthorized(TokenSent: true);
+            return RefuseInvalid(context);
         }
 
         if (!string.Equals(grant.Subject, owner, StringComparison.Ordinal))
@@ -57,5 +47,40 @@ public static class StorageAccess
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The answer to a token that the cache still held but the request's own read found revoked
+    /// (<see cref="StorageCredentials.Recheck"/>): the same as to any invalid token, and the cache
+    /// forgets it.
+    /// </summary>
+    public static StorageOutcome RefuseRevoked(HttpContext context, StorageCredentials credentials)
+    {
+        ForgetRevoked(context, credentials);
+        return RefuseInvalid(context);
+    }
+
+    /// <summary>The cache forgets a token found revoked, so that its next requests get a full validation.</summary>
+    public static void ForgetRevoked(HttpContext context, StorageCredentials credentials)
+    {
+        if (credentials.Grant is { } grant)
+        {
+            context.RequestServices.GetRequiredService<StorageAuthenticator>().Forget(grant);
+        }
+    }
+
+    private static StorageOutcome RefuseInvalid(HttpContext context)
+    {
+        // The token was validated before any limit applied, so a valid one is never refused
+        // here for what others behind the same IP did; only failing tokens draw from the
+        // IP's failure budget, and once it is empty they get 429 instead of 401.
+        var failed = context.RequestServices.GetRequiredService<StorageRateLimiter>().FailedTokens;
+        if (failed.Check(context) is { } failedWait)
+        {
+            return new StorageOutcome.TooManyRequests(failedWait);
+        }
+
+        failed.Record(context);
+        return new StorageOutcome.Unauthorized(TokenSent: true);
     }
 }

@@ -19,6 +19,10 @@ public abstract class PendingWrite(StoragePath path, RequestConditions condition
     /// "account page". Recorded on the new version and on the one it replaces or removes.</summary>
     public string? App { get; init; }
 
+    /// <summary>The id of the access token the write came with, if any: the commit checks,
+    /// under the user's lock, that it is still valid, and refuses the write if not.</summary>
+    public string? TokenId { get; init; }
+
     /// <summary>Whether the version this write replaces or removes is kept as history (when
     /// <c>Storage:VersionRetentionDays</c> is above 0). Repairs of broken rows keep none.</summary>
     public bool KeepHistory { get; init; } = true;

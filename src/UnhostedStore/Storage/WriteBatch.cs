@@ -75,11 +75,14 @@ public sealed partial class WriteBatch(
             .ToDictionaryAsync(m => m.Module, StringComparer.Ordinal, none);
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var invalidTokens = await InvalidTokensAsync(batch, now);
         var history = new BatchHistory(account, options.Value.KeepsHistory, await LiveSourcesAsync(owner, batch, none));
         foreach (var write in batch)
         {
             write.Outcome = write switch
             {
+                // draft-26 §9 (RFC 6750 §3.1): a token revoked before this commit writes nothing.
+                { TokenId: { } token } when invalidTokens.Contains(token) => new StorageOutcome.Unauthorized(TokenSent: true),
                 PendingPut put => await ApplyPutAsync(rows, account, usage, history, put, now, allOrNothing && put.MovedFrom is not null),
                 PendingDelete delete => ApplyDelete(rows, account, usage, history, delete, now),
                 _ => throw new InvalidOperationException("unknown write"),

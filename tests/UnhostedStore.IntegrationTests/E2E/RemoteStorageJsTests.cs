@@ -260,15 +260,20 @@ public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture 
     /// </summary>
     private async Task WaitForPageAsync(IPage page, string path, string selector)
     {
-        var prefix = new Uri(server.BaseAddress, path).ToString();
+        await WaitForUrlAsync(page, new Uri(server.BaseAddress, path).ToString());
+        await page.Locator(selector).WaitForAsync(new() { Timeout = Timeout });
+    }
+
+    /// <summary>Polls the page's URL until it starts with <paramref name="prefix"/>: a state,
+    /// read again and again, so a navigation that committed at any moment is seen.</summary>
+    private static async Task WaitForUrlAsync(IPage page, string prefix)
+    {
         var deadline = DateTime.UtcNow.AddMilliseconds(Timeout);
         while (!page.Url.StartsWith(prefix, StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the browser did not reach {prefix}; it is at {page.Url}");
             await Task.Delay(20);
         }
-
-        await page.Locator(selector).WaitForAsync(new() { Timeout = Timeout });
     }
 
     private async Task AllowOnConsentPageAsync(IPage page)
@@ -279,9 +284,18 @@ public abstract class RemoteStorageJsTests(ServerFixture server, BrowserFixture 
         await page.ClickAsync("#allow");
     }
 
+    /// <summary>
+    /// Waits until the browser is back at the app (the consent form's redirect) and the library
+    /// has said it is connected. Not WaitForURLAsync either: it reads the URL, and only then starts
+    /// listening for the navigation to the app (or, when already there, for its load event), so a
+    /// redirect that commits in between is never seen (a 90 s timeout here, on an app that had
+    /// connected). Both steps wait for states, polled: the URL, then the app's own flag, which
+    /// the page's 'connected' handler sets (WaitForFunctionAsync polls in the page, across
+    /// navigations).
+    /// </summary>
     private async Task WaitConnectedAsync(IPage page)
     {
-        await page.WaitForURLAsync(url => url.StartsWith(browser.App.Origin.ToString(), StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = Timeout });
+        await WaitForUrlAsync(page, browser.App.Origin.ToString());
         await page.WaitForFunctionAsync("() => window.app && window.app.state.connected", null, new() { Timeout = Timeout });
     }
 

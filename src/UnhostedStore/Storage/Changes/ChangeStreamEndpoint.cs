@@ -82,6 +82,16 @@ public static class ChangeStreamEndpoint
         }
 
         var services = context.RequestServices;
+
+        // A grant answered from memory another instance's revocation may not have reached yet is
+        // confirmed once, before the stream opens (one read for a long-lived request); later
+        // revocations end the stream through the cache's invalidations (ChangeStreamJobs).
+        if (request.Credentials.Recheck is { } recheck
+            && !(await services.GetRequiredService<GrantValidity>().StillValidAsync([recheck.TokenId], context.RequestAborted)).Contains(recheck.TokenId))
+        {
+            return StorageAccess.RefuseRevoked(context, request.Credentials);
+        }
+
         var hub = services.GetRequiredService<ChangeHub>();
         var limits = services.GetRequiredService<IOptions<ChangeOptions>>().Value.ChangeStreams;
         using var stream = new ChangeStream(request.Owner, request.Path, grant, context.Connection.RemoteIpAddress ?? IPAddress.None, limits.QueueLength);
