@@ -55,7 +55,7 @@ public sealed class AuditPagesBrowserTests(ActivitySqliteFixture server, Browser
         await page.FillAsync("#filter-user", user);
         await page.SelectOptionAsync("#filter-kind", "login");
         await page.ClickAsync("#filter-show");
-        await page.WaitForURLAsync(url => url.Contains("kind=login", StringComparison.Ordinal));
+        await page.WaitForUrlAsync(url => url.Contains("kind=login", StringComparison.Ordinal));
         Assert.Equal(2, await page.Locator("#audit-events tr.event").CountAsync());
         Assert.Equal(1, await page.Locator("#audit-events tr.event.failed").CountAsync());
         Assert.Contains("198.51.100.77", await page.TextContentAsync("#audit-events tr.failed td.from"), StringComparison.Ordinal);

@@ -42,9 +42,9 @@ public sealed class AccountDeletionPageBrowserTests(DeletionSqliteFixture server
         await page.GetByLabel("User name").FillAsync(user);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForUrlAsync(url => url.EndsWith("/account", StringComparison.Ordinal));
         await page.ClickAsync("#delete-account");
-        await page.WaitForURLAsync("**/account/delete");
+        await page.WaitForUrlAsync(url => url.EndsWith("/account/delete", StringComparison.Ordinal));
         Directory.CreateDirectory(Screenshots);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "account-delete-form.png"), FullPage = true });
 

@@ -48,7 +48,7 @@ public sealed class MoveInFromArmadiettoTests(SqliteServerFixture server, Armadi
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", AccountTestHelpers.Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForUrlAsync(url => url.EndsWith("/account", StringComparison.Ordinal));
         await page.GotoAsync("/account/move-in");
         await page.FillAsync("#Address", $"{user}@127.0.0.1:{armadietto.Port}");
         await page.ClickAsync("#find");
@@ -56,12 +56,12 @@ public sealed class MoveInFromArmadiettoTests(SqliteServerFixture server, Armadi
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "armadietto-move-in-1-found.png"), FullPage = true });
         await page.ClickAsync("#continue");
 
-        await page.WaitForURLAsync($"http://127.0.0.1:{armadietto.Port}/oauth/**");
+        await page.WaitForUrlAsync(url => url.StartsWith($"http://127.0.0.1:{armadietto.Port}/oauth/", StringComparison.Ordinal));
         await page.FillAsync("#password", OldPassword);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "armadietto-move-in-2-oauth.png"), FullPage = true });
         await page.ClickAsync("button[name=allow]");
 
-        await page.WaitForURLAsync("**/account/move-in?job=*");
+        await page.WaitForUrlAsync(url => url.Contains("/account/move-in?job=", StringComparison.Ordinal));
         await page.WaitForSelectorAsync("#movein-report", new PageWaitForSelectorOptions { Timeout = 300_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "armadietto-move-in-3-report.png"), FullPage = true });
         Assert.Equal(DocumentCount.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.TextContentAsync("#copied"));
@@ -100,7 +100,7 @@ public sealed class MoveInFromArmadiettoTests(SqliteServerFixture server, Armadi
         await page.FillAsync("#password", OldPassword);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "armadietto-fill-oauth.png"), FullPage = true });
         await page.ClickAsync("button[name=allow]");
-        await page.WaitForURLAsync(u => u.Contains("access_token=", StringComparison.Ordinal));
+        await page.WaitForUrlAsync(u => u.Contains("access_token=", StringComparison.Ordinal));
         var fragment = new Uri(page.Url).Fragment.TrimStart('#');
         var token = fragment.Split('&').Select(p => p.Split('=', 2)).Where(p => p[0] == "access_token").Select(p => Uri.UnescapeDataString(p[1])).FirstOrDefault();
         Assert.False(string.IsNullOrEmpty(token), "armadietto redirected without a token: " + page.Url);

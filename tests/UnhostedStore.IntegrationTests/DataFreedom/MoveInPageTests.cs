@@ -42,7 +42,7 @@ public sealed class MoveInPageTests(SqliteServerFixture server, MoveInSource sou
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", AccountTestHelpers.Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForUrlAsync(url => url.EndsWith("/account", StringComparison.Ordinal));
         await page.GotoAsync("/account/move-in");
         await page.FillAsync("#Address", oldAddress);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-1-form.png"), FullPage = true });
@@ -51,7 +51,7 @@ public sealed class MoveInPageTests(SqliteServerFixture server, MoveInSource sou
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-2-found.png"), FullPage = true });
         await page.ClickAsync("#continue");
 
-        await page.WaitForURLAsync("http://localhost:*/login**");
+        await page.WaitForUrlAsync(url => url.StartsWith("http://localhost:", StringComparison.Ordinal) && url.Contains("/login", StringComparison.Ordinal));
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", AccountTestHelpers.Password);
         await page.ClickAsync("#login");
@@ -60,7 +60,7 @@ public sealed class MoveInPageTests(SqliteServerFixture server, MoveInSource sou
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-3-old-server.png"), FullPage = true });
         await page.ClickAsync("#allow");
 
-        await page.WaitForURLAsync("**/account/move-in?job=*");
+        await page.WaitForUrlAsync(url => url.Contains("/account/move-in?job=", StringComparison.Ordinal));
         await page.WaitForSelectorAsync("#movein-report", new PageWaitForSelectorOptions { Timeout = 60_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "move-in-4-report.png"), FullPage = true });
         Assert.Equal("12", await page.TextContentAsync("#copied"));

@@ -43,7 +43,7 @@ public abstract class PageLanguageBrowserTests(ServerFixture server, BrowserFixt
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync(url => url.Contains("/account", StringComparison.Ordinal));
+        await page.WaitForUrlAsync(url => url.Contains("/account", StringComparison.Ordinal));
 
         await page.GotoAsync("/files?path=/notes/");
         await page.WaitForSelectorAsync("#files");
@@ -99,7 +99,7 @@ public abstract class PageLanguageBrowserTests(ServerFixture server, BrowserFixt
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync(url => url.Contains("/account", StringComparison.Ordinal));
+        await page.WaitForUrlAsync(url => url.Contains("/account", StringComparison.Ordinal));
 
         foreach (var (path, heading, shot) in new[]
         {
