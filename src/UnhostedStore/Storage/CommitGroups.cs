@@ -22,6 +22,9 @@ public sealed class UserBatch(string owner, IReadOnlyList<PendingWrite> writes)
     internal void Lead() => _signal.TrySetResult(true);
 
     internal void Done() => _signal.TrySetResult(false);
+
+    /// <summary>The group this batch leads, chosen by the leader that handed it the slot.</summary>
+    internal List<UserBatch>? Group { get; set; }
 }
 
 /// <summary>
@@ -109,7 +112,7 @@ public sealed class CommitGroups(int maxGroups)
 
         if (lead)
         {
-            var group = TakeGroup(batch);
+            var group = batch.Group ?? TakeGroup(batch);
             try
             {
                 await runGroup(group);
@@ -129,8 +132,11 @@ public sealed class CommitGroups(int maxGroups)
                 if (_waiting.Count > 0)
                 {
                     // The slot passes on: the next leader is out of the queue before anyone else looks.
+                    // and its group is chosen now, under the lock, so a slot freed meanwhile
+                    // never splits the batches waiting behind it.
                     next = _waiting[0];
                     _waiting.RemoveAt(0);
+                    next.Group = TakeGroupLocked(next);
                 }
                 else
                 {
@@ -155,21 +161,25 @@ public sealed class CommitGroups(int maxGroups)
     /// <summary>The leader's batch first, then those waiting longest, while they fit.</summary>
     private List<UserBatch> TakeGroup(UserBatch leader)
     {
-        var group = new List<UserBatch> { leader };
-        var writes = leader.Writes.Count;
         lock (_lock)
         {
-            var taken = 0;
-            while (taken < _waiting.Count && writes + _waiting[taken].Writes.Count <= MaxWrites)
-            {
-                writes += _waiting[taken].Writes.Count;
-                group.Add(_waiting[taken]);
-                taken++;
-            }
+            return TakeGroupLocked(leader);
+        }
+    }
 
-            _waiting.RemoveRange(0, taken);
+    private List<UserBatch> TakeGroupLocked(UserBatch leader)
+    {
+        var group = new List<UserBatch> { leader };
+        var writes = leader.Writes.Count;
+        var taken = 0;
+        while (taken < _waiting.Count && writes + _waiting[taken].Writes.Count <= MaxWrites)
+        {
+            writes += _waiting[taken].Writes.Count;
+            group.Add(_waiting[taken]);
+            taken++;
         }
 
+        _waiting.RemoveRange(0, taken);
         return group;
     }
 }
