@@ -28,11 +28,20 @@ public interface IAuthChangeFeed
     /// reaches the cache: then a grant answered from the cache is confirmed by the request's own
     /// database round trip (<see cref="StorageCredentials.Recheck"/>).</summary>
     bool Delayed { get; }
+
+    /// <summary>When <see cref="Delayed"/>: the database's change counter (<c>AuthEpoch</c>) as
+    /// far as the cache has caught up with it. Every change up to this one has already dropped
+    /// its entries; a read whose snapshot finds the counter no further needs no recheck.</summary>
+    long HandledEpoch { get; }
 }
 
 public static class AuthChangeFeeds
 {
     public const string PostgresChannel = "unhostedstore_auth";
+
+    /// <summary>The counter's new value, notified once per changing statement, after that
+    /// statement's ids on <see cref="PostgresChannel"/>.</summary>
+    public const string PostgresEpochChannel = "unhostedstore_auth_epoch";
 
     public static IServiceCollection AddTokenCache(this IServiceCollection services, DatabaseOptions database)
     {
@@ -79,6 +88,10 @@ public sealed partial class PostgresAuthChangeListener(
     /// its own: a request may arrive in between.</summary>
     public bool Delayed => true;
 
+    private long _handledEpoch = -1;
+
+    public long HandledEpoch => Volatile.Read(ref _handledEpoch);
+
     /// <summary>With no notification for this long the connection is pinged, so that a connection
     /// that died silently is noticed within about <see cref="PingInterval"/> + 2 s.</summary>
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(1);
@@ -110,7 +123,16 @@ public sealed partial class PostgresAuthChangeListener(
             {
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Payload is { Length: > 0 } id)
+                    if (e.Channel == AuthChangeFeeds.PostgresEpochChannel)
+                    {
+                        // After the ids of the same statement (delivery keeps the order they
+                        // were sent in), so the entries they name are gone already.
+                        if (long.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var epoch))
+                        {
+                            Handled(epoch);
+                        }
+                    }
+                    else if (e.Payload is { Length: > 0 } id)
                     {
                         cache.Invalidate(id);
                     }
@@ -120,12 +142,19 @@ public sealed partial class PostgresAuthChangeListener(
                     }
                 };
                 connection.Open();
-                using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}", connection))
+                using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}; LISTEN {AuthChangeFeeds.PostgresEpochChannel}", connection))
                 {
                     listen.ExecuteNonQuery();
                 }
 
-                // Changes committed before LISTEN are in the database, which every miss reads.
+                // Changes committed before LISTEN are in the database, which every miss reads,
+                // and the cache is emptied below: every change counted so far is handled. Later
+                // ones are notified.
+                using (var read = new NpgsqlCommand("""SELECT "Epoch" FROM "AuthEpoch" WHERE "Id" = 1""", connection))
+                {
+                    Handled(read.ExecuteScalar() is long epoch ? epoch : throw new InvalidOperationException("AuthEpoch row is missing"));
+                }
+
                 cache.SetLive(true);
                 LogListening(logger);
                 retry = TimeSpan.FromMilliseconds(200);
@@ -163,6 +192,22 @@ public sealed partial class PostgresAuthChangeListener(
         cache.SetLive(false);
     }
 
+    private void Handled(long epoch)
+    {
+        // Only ever forward: a notification read while the start-up value was being read is older.
+        var seen = Volatile.Read(ref _handledEpoch);
+        while (epoch > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _handledEpoch, epoch, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listening for token and grant changes; the validated-token cache is on")]
     private static partial void LogListening(ILogger logger);
 
@@ -184,6 +229,9 @@ public sealed partial class SqliteAuthEpoch(ValidatedTokenCache cache, string da
     /// <summary>The counter is read before every lookup, and this process's own changes empty
     /// the cache at their commit (<see cref="AuthChangeInterceptor"/>), before anyone is told.</summary>
     public bool Delayed => false;
+
+    /// <summary>Not used: nothing is <see cref="Delayed"/>.</summary>
+    public long HandledEpoch => long.MaxValue;
 
     /// <summary>Empties the cache if a token or grant changed since the last call. Returns false if
     /// the counter can't be read; the caller then checks the token against the database.</summary>

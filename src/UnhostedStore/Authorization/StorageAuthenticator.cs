@@ -42,9 +42,13 @@ public sealed class StorageAuthenticator(
         }
 
         var key = TokenKey.Of(token);
+
+        // Read before the cache is: every change up to here has dropped its entries already, so
+        // only a later one can have revoked a grant the cache is about to answer.
+        var handledEpoch = changes.HandledEpoch;
         var (grant, fromCache) = await AuthenticateAsync(context, token, key);
         var recheck = fromCache && changes.Delayed && grant!.TokenId is { } tokenId
-            ? new TokenRecheck(tokenId, clock.GetUtcNow().UtcDateTime)
+            ? new TokenRecheck(tokenId, clock.GetUtcNow().UtcDateTime, handledEpoch)
             : null;
         return new StorageCredentials(status, key, grant, recheck);
     }

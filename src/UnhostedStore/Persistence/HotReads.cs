@@ -101,13 +101,10 @@ public sealed class HotReads : IAsyncDisposable
     /// a recheck is a statement of its own, run before the read.</summary>
     private async Task RecheckAloneAsync(TokenRecheck recheck, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand(TokenRecheck.Sql.Replace("= ANY(@ids)", "= @id", StringComparison.Ordinal));
-        Add(command, "id", recheck.TokenId);
-        var now = command.CreateParameter();
-        now.ParameterName = "now";
-        now.Value = recheck.NowUtc;
-        command.Parameters.Add(now);
-        recheck.StillValid = await command.ExecuteScalarAsync(ct) is not null;
+        await using var command = ((NpgsqlDataSource)_dataSource).CreateCommand(TokenRecheck.Sql);
+        TokenRecheck.AddParameters(command.Parameters, [recheck]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await TokenRecheck.ReadAsync(reader, [recheck]);
     }
 
     private async Task<DocumentRow?> FindDocumentAloneAsync(string owner, string path, bool onlyIfEnabled, TokenRecheck? recheck, CancellationToken ct)

@@ -150,6 +150,26 @@ public abstract class MoveInTests(ServerFixture server, MoveInSource source)
     }
 
     [Fact]
+    public async Task A_new_move_in_is_leased_to_the_process_that_created_it_so_no_resumer_takes_it_before_its_run()
+    {
+        var user = ServerFixture.NewUser();
+        var token = await FillSourceAsync(user, SampleDocuments(2));
+        var created = DateTime.UtcNow;
+        var job = await StartJobAsync(user, source.Address(user), token);
+
+        // The resumers (of every instance, and of the server while a command runs) take only
+        // jobs whose lease is free or ran out.
+        var row = await RowAsync(job.Id);
+        Assert.NotNull(row.LeaseOwner);
+        Assert.True(row.LeaseUntilUtc > created + MoveInCopier.Lease / 2, $"lease until {row.LeaseUntilUtc:O}");
+
+        // The run this process starts for it takes it at once, and completes it.
+        var done = await RunAsync(job.Id);
+        Assert.NotNull(done);
+        Assert.Equal((MoveInState.Done, 2), (done.State, done.Copied));
+    }
+
+    [Fact]
     public async Task A_document_the_person_already_has_is_kept()
     {
         var user = ServerFixture.NewUser();

@@ -13,7 +13,8 @@ namespace UnhostedStore.IntegrationTests.Storage;
 /// The window between a revocation's commit and the moment an instance's validated-token cache
 /// hears of it (a PostgreSQL notification, about a millisecond later), held open for good: the
 /// grant or the token is revoked in the database with its triggers off
-/// (<c>session_replication_role = replica</c>), so no notification is ever sent and the serving
+/// (<c>session_replication_role = replica</c>), and the change counter moved by hand in the same
+/// transaction, as the triggers would, so no notification is ever sent and the serving
 /// instance's cache keeps the token as valid. Every request that arrives after the revocation
 /// must still be refused, reads and writes alike, and no write may be stored.
 /// </summary>
@@ -41,6 +42,13 @@ public abstract class RevocationWindowTests(ServerFixture server)
         using (var seedPublic = await SendAsync(http, HttpMethod.Put, $"/storage/{user}/public/notes/p", writer, "for all"))
         {
             Assert.Equal(HttpStatusCode.Created, seedPublic.StatusCode);
+        }
+
+        if (InProcess)
+        {
+            // A fixture that has just started may not be listening yet, and its cache then keeps nothing.
+            var live = server.Services.GetRequiredService<ValidatedTokenCache>();
+            await Faults.Poll.UntilAsync(() => Task.FromResult(live.IsLive), l => l, TimeSpan.FromSeconds(30), "the token cache to go live");
         }
 
         // One token per kind of request: a refusal makes the cache forget the token it refused.
@@ -139,6 +147,47 @@ public abstract class RevocationWindowTests(ServerFixture server)
         Assert.Equal("one", await after.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_statement_that_revokes_several_tokens_notifies_each_id_and_then_the_moved_counter_which_the_instance_catches_up_with()
+    {
+        var user = ServerFixture.NewUser();
+        var tokens = new[] { await server.Tokens.IssueAsync(user, "notes:rw"), await server.Tokens.IssueAsync(user, "notes:r") };
+        await using var listener = new NpgsqlConnection(server.PostgresConnectionString);
+        await listener.OpenAsync();
+        var heard = new List<(string Channel, string Payload)>();
+        listener.Notification += (_, e) => heard.Add((e.Channel, e.Payload));
+        await Exec(listener, $"LISTEN {AuthChangeFeeds.PostgresChannel}; LISTEN {AuthChangeFeeds.PostgresEpochChannel}", null);
+
+        await using var revoker = new NpgsqlConnection(server.PostgresConnectionString);
+        await revoker.OpenAsync();
+        Assert.Equal(2, await Exec(revoker, """UPDATE "OpenIddictTokens" SET "Status" = 'revoked' WHERE "Subject" = @user""", user));
+        await using var read = new NpgsqlCommand("""SELECT "Epoch" FROM "AuthEpoch" WHERE "Id" = 1""", revoker);
+        var epoch = (long)(await read.ExecuteScalarAsync())!;
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!heard.Any(h => h.Channel == AuthChangeFeeds.PostgresEpochChannel && h.Payload == $"{epoch}") && DateTime.UtcNow < deadline)
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        // Other tests' changes may be heard too; this statement's own are two ids, then its counter.
+        var ids = heard.FindIndex(h => h.Channel == AuthChangeFeeds.PostgresEpochChannel && h.Payload == $"{epoch}");
+        Assert.True(ids >= 2, $"the counter {epoch} was not heard after two ids: {string.Join(", ", heard)}");
+        Assert.All(heard.Take(ids).TakeLast(2), h => Assert.Equal(AuthChangeFeeds.PostgresChannel, h.Channel));
+
+        if (InProcess)
+        {
+            // The serving instance counts the change as handled, so its next reads skip the token check.
+            var feed = server.Services.GetRequiredService<IAuthChangeFeed>();
+            while (feed.HandledEpoch < epoch && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(feed.HandledEpoch >= epoch, $"the instance handled changes up to {feed.HandledEpoch}, not {epoch}");
+        }
+    }
+
     private static void AssertInvalidToken(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -147,14 +196,17 @@ public abstract class RevocationWindowTests(ServerFixture server)
     }
 
     /// <summary>Revokes every row of the user in <paramref name="table"/> with triggers off, so
-    /// that no instance is notified.</summary>
+    /// that no instance is notified, and moves the change counter in the same commit.</summary>
     private async Task RevokeSilentlyAsync(string table, string user)
     {
         await using var connection = new NpgsqlConnection(server.PostgresConnectionString);
         await connection.OpenAsync();
         await Exec(connection, "SET session_replication_role = replica", null);
-        var changed = await Exec(connection, $"""UPDATE "{table}" SET "Status" = 'revoked' WHERE "Subject" = @user""", user);
+        await using var tx = await connection.BeginTransactionAsync();
+        var changed = await Exec(connection, $"""UPDATE "{table}" SET "Status" = 'revoked' WHERE "Subject" = @user""", user, tx);
         Assert.True(changed > 0, $"no row of {table} revoked");
+        Assert.Equal(1, await Exec(connection, """UPDATE "AuthEpoch" SET "Epoch" = "Epoch" + 1 WHERE "Id" = 1""", null, tx));
+        await tx.CommitAsync();
     }
 
     /// <summary>Waits until some session waits for a lock (the write, on the account row).</summary>

@@ -36,7 +36,11 @@ public sealed partial class MoveInCopier(
     private static readonly TimeSpan ListingTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DocumentTimeout = TimeSpan.FromMinutes(10);
 
-    private readonly string _leaseOwner = Environment.MachineName + "/" + Environment.ProcessId + "/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    // One per process: the job a request or command creates here is leased to this process from
+    // its first row on, so the resumer of another instance (or of the server, for a command)
+    // cannot take it before the run this process starts for it; runs in one process never
+    // share a job (MoveInJobs runs each at most once).
+    private static readonly string ProcessLeaseOwner = Environment.MachineName + "/" + Environment.ProcessId + "/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     private IDataProtector Protector => protection.CreateProtector("UnhostedStore.MoveIn.Token");
 
@@ -56,6 +60,8 @@ public sealed partial class MoveInCopier(
                 StorageRoot = source.StorageRoot.AbsoluteUri,
                 PendingFolders = "/",
                 CreatedUtc = Now,
+                LeaseOwner = ProcessLeaseOwner,
+                LeaseUntilUtc = Now + Lease,
             };
             db.MoveInJobs.Add(job);
         }
@@ -73,8 +79,8 @@ public sealed partial class MoveInCopier(
     {
         var now = Now;
         var claimed = await db.MoveInJobs
-            .Where(j => j.Id == jobId && j.State == MoveInState.Running && (j.LeaseUntilUtc == null || j.LeaseUntilUtc < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseOwner, _leaseOwner).SetProperty(j => j.LeaseUntilUtc, now + Lease), ct);
+            .Where(j => j.Id == jobId && j.State == MoveInState.Running && (j.LeaseUntilUtc == null || j.LeaseUntilUtc < now || j.LeaseOwner == ProcessLeaseOwner))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseOwner, ProcessLeaseOwner).SetProperty(j => j.LeaseUntilUtc, now + Lease), ct);
         if (claimed == 0)
         {
             return null;
@@ -110,7 +116,7 @@ public sealed partial class MoveInCopier(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopped from outside (shutdown, Ctrl-C): give the lease back so a restart resumes at once.
-            await db.MoveInJobs.Where(j => j.Id == jobId && j.LeaseOwner == _leaseOwner)
+            await db.MoveInJobs.Where(j => j.Id == jobId && j.LeaseOwner == ProcessLeaseOwner)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntilUtc, (DateTime?)null), CancellationToken.None);
             throw;
         }
@@ -317,7 +323,7 @@ public sealed partial class MoveInCopier(
         run.Write(run.Job);
         var job = run.Job;
         var now = Now;
-        var updated = await db.MoveInJobs.Where(j => j.Id == job.Id && j.LeaseOwner == _leaseOwner).ExecuteUpdateAsync(s => s
+        var updated = await db.MoveInJobs.Where(j => j.Id == job.Id && j.LeaseOwner == ProcessLeaseOwner).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.PendingFolders, job.PendingFolders)
             .SetProperty(j => j.VisitedFolders, job.VisitedFolders)
             .SetProperty(j => j.DoneDocuments, job.DoneDocuments)
