@@ -71,6 +71,7 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(n => n.ContentType).HasMaxLength(1024);
             e.Property(n => n.BlobKey).HasMaxLength(128);
             e.Property(n => n.ModifiedBy).HasMaxLength(256);
+            e.Property(n => n.InlineContent).Metadata.SetValueComparer(ImmutableBytes.Instance);
 
             // A folder listing is one range scan of this index.
             e.HasIndex(n => new { n.Owner, n.ParentPath });
@@ -92,6 +93,7 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(v => v.BlobKey).HasMaxLength(128);
             e.Property(v => v.CreatedBy).HasMaxLength(256);
             e.Property(v => v.ReplacedBy).HasMaxLength(256);
+            e.Property(v => v.InlineContent).Metadata.SetValueComparer(ImmutableBytes.Instance);
 
             // Every write with history on inserts a row, so its indexes are kept few and
             // append-mostly: a user's versions in the order they were replaced serve the quota

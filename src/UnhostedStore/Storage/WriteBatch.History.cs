@@ -39,8 +39,9 @@ public sealed partial class WriteBatch
     }
 
     /// <summary>Keeps <paramref name="node"/>'s current version as history before the write
-    /// changes or removes it. Its bytes stay where they are (inline array, or blob key).</summary>
-    private void Retain(BatchHistory history, StorageNode node, string? replacedBy, bool deleted, DateTime now)
+    /// changes or removes it. Its bytes stay where they are (inline array, or blob key). The row
+    /// is inserted with the batch's other changes (<see cref="VersionRows"/>).</summary>
+    private static void Retain(BatchHistory history, StorageNode node, string? replacedBy, bool deleted, DateTime now)
     {
         var version = new RetainedVersion
         {
@@ -58,7 +59,6 @@ public sealed partial class WriteBatch
             ReplacedBy = replacedBy,
             Deleted = deleted,
         };
-        db.DocumentVersions.Add(version);
         history.Added.Add(version);
         history.Account.HistoryBytes += version.ContentLength;
     }
@@ -104,10 +104,9 @@ public sealed partial class WriteBatch
 
         while (freed < need && history.Added.Count > 0)
         {
-            // Not inserted yet: removing an added entity just drops it from the SaveChanges.
+            // Not inserted yet: it is just left out.
             var version = history.Added[0];
             history.Added.RemoveAt(0);
-            db.DocumentVersions.Remove(version);
             freed += version.ContentLength;
             write.AddUnusedBlob(version.BlobKey);
         }

@@ -119,6 +119,7 @@ public sealed partial class WriteBatch(
         }
 
         var logged = LogChanges(account, batch, now);
+        await VersionRows.WriteAsync(db, history.Added, none);
         await db.SaveChangesAsync(none);
         return new AppliedBatch(logged);
     }
