@@ -41,20 +41,7 @@ public static class VersionRows
             {
                 var command = batch.CreateBatchCommand();
                 command.CommandText = InsertSql;
-                foreach (var name in Names)
-                {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-
-                    // Typed where it may be null: PostgreSQL must not have to guess a null's type.
-                    if (name is "@type" or "@blob" or "@inline" or "@createdBy" or "@replacedBy")
-                    {
-                        parameter.DbType = name == "@inline" ? System.Data.DbType.Binary : System.Data.DbType.String;
-                    }
-
-                    command.Parameters.Add(parameter);
-                }
-
+                AddParameters(command.Parameters, command.CreateParameter);
                 SetValues(command.Parameters, version);
                 batch.BatchCommands.Add(command);
             }
@@ -68,13 +55,7 @@ public static class VersionRows
         await using var single = connection.CreateCommand();
         single.Transaction = transaction;
         single.CommandText = InsertSql;
-        foreach (var name in Names)
-        {
-            var parameter = single.CreateParameter();
-            parameter.ParameterName = name;
-            single.Parameters.Add(parameter);
-        }
-
+        AddParameters(single.Parameters, single.CreateParameter);
         single.Prepare();
         foreach (var version in versions)
         {
@@ -93,6 +74,23 @@ public static class VersionRows
     // The times as EF Core writes them: UTC (PostgreSQL's timestamptz insists on the kind;
     // SQLite's text form has none).
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static void AddParameters(DbParameterCollection parameters, Func<DbParameter> create)
+    {
+        foreach (var name in Names)
+        {
+            var parameter = create();
+            parameter.ParameterName = name;
+
+            // Typed where it may be null: PostgreSQL must not have to guess a null's type.
+            if (name is "@type" or "@blob" or "@inline" or "@createdBy" or "@replacedBy")
+            {
+                parameter.DbType = name == "@inline" ? System.Data.DbType.Binary : System.Data.DbType.String;
+            }
+
+            parameters.Add(parameter);
+        }
+    }
 
     private static void SetValues(DbParameterCollection parameters, RetainedVersion version)
     {

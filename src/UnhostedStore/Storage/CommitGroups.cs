@@ -131,9 +131,9 @@ public sealed class CommitGroups(int maxGroups)
             {
                 if (_waiting.Count > 0)
                 {
-                    // The slot passes on: the next leader is out of the queue before anyone else looks.
-                    // and its group is chosen now, under the lock, so a slot freed meanwhile
-                    // never splits the batches waiting behind it.
+                    // The slot passes on: the next leader is out of the queue before anyone else
+                    // looks, and its group is chosen now, under the lock, so a slot freed
+                    // meanwhile never splits the batches waiting behind it.
                     next = _waiting[0];
                     _waiting.RemoveAt(0);
                     next.Group = TakeGroupLocked(next);
