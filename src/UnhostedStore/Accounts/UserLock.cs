@@ -20,6 +20,15 @@ public static class UserLock
         return AccountRowLock.LockAsync(db, owner, ct);
     }
 
+    /// <summary>Takes several users' locks in one statement, in ordinal order of their names (the
+    /// order every instance takes them in), and returns their tracked rows.</summary>
+    public static Task<Dictionary<string, StorageAccount>> TakeManyAsync(StorageDbContext db, IEnumerable<string> owners, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var ordered = owners.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return AccountRowLock.LockManyAsync(db, ordered, ct);
+    }
+
     /// <summary>Sets a user's own quota: null follows <c>Storage:DefaultQuotaBytes</c>, 0 means
     /// no limit. Takes the lock like a write, so no PUT interleaves.</summary>
     public static async Task SetQuotaAsync(StorageDbContext db, string owner, long? quotaBytes, CancellationToken ct)

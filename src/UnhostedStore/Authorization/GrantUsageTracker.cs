@@ -58,22 +58,43 @@ public sealed class GrantUsageTracker(TimeProvider clock)
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StorageDbContext>();
-        foreach (var (id, used) in due)
+        // In one order on every instance, so two instances' transactions never wait on each
+        // other's rows in a cycle (PostgreSQL).
+        due.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var chunk in due.Chunk(FlushBatch))
         {
-            // An upsert that never moves the time back (another server process may share the database).
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO "GrantUsage" ("AuthorizationId", "LastUsedUtc") VALUES ({id}, {used})
-                ON CONFLICT ("AuthorizationId") DO UPDATE SET "LastUsedUtc" = excluded."LastUsedUtc"
-                WHERE excluded."LastUsedUtc" > "GrantUsage"."LastUsedUtc"
-                """, ct);
-            _written[id] = now;
+            // One transaction per chunk: one commit (one disk flush) for many grants, and on
+            // SQLite the one write lock is taken once, briefly, not once per grant between the
+            // storage writes.
+            await using (var tx = await db.Database.BeginTransactionAsync(ct))
+            {
+                foreach (var (id, used) in chunk)
+                {
+                    // An upsert that never moves the time back (another server process may share the database).
+                    await db.Database.ExecuteSqlAsync($"""
+                        INSERT INTO "GrantUsage" ("AuthorizationId", "LastUsedUtc") VALUES ({id}, {used})
+                        ON CONFLICT ("AuthorizationId") DO UPDATE SET "LastUsedUtc" = excluded."LastUsedUtc"
+                        WHERE excluded."LastUsedUtc" > "GrantUsage"."LastUsedUtc"
+                        """, ct);
+                }
 
-            // Only forget the value if no newer use came in meanwhile.
-            _pending.TryRemove(new KeyValuePair<string, DateTime>(id, used));
+                await tx.CommitAsync(ct);
+            }
+
+            foreach (var (id, used) in chunk)
+            {
+                _written[id] = now;
+
+                // Only forget the value if no newer use came in meanwhile.
+                _pending.TryRemove(new KeyValuePair<string, DateTime>(id, used));
+            }
         }
 
         return due.Count;
     }
+
+    /// <summary>Grants stored per transaction by <see cref="FlushAsync"/>.</summary>
+    public const int FlushBatch = 200;
 
     /// <summary>Stored and pending "last used" times of these grants, the newer of the two.</summary>
     public async Task<Dictionary<string, DateTime>> LastUsedAsync(StorageDbContext db, IReadOnlyCollection<string> authorizationIds, CancellationToken ct)

@@ -12,31 +12,48 @@ public static class AccountRowLock
     /// until commit, so writes of one user are serialized even across server processes; SQLite
     /// serializes all writers anyway. Call it inside a transaction.
     /// </summary>
-    public static async Task<StorageAccount> LockAsync(StorageDbContext db, string owner, CancellationToken ct)
+    public static async Task<StorageAccount> LockAsync(StorageDbContext db, string owner, CancellationToken ct) =>
+        (await LockManyAsync(db, [owner], ct))[owner];
+
+    /// <summary>
+    /// <see cref="LockAsync"/> for several users in one statement (a group commit). The rows are
+    /// upserted in the order of <paramref name="owners"/>, which the caller sorts, so every
+    /// instance takes PostgreSQL's row locks in one global order. Owners must be distinct.
+    /// </summary>
+    public static async Task<Dictionary<string, StorageAccount>> LockManyAsync(StorageDbContext db, IReadOnlyList<string> owners, CancellationToken ct)
     {
-        var rows = await db.Database.SqlQuery<AccountRow>($"""
+        var values = string.Join(", ", Enumerable.Range(0, owners.Count).Select(i => "({" + i + "}, 1, 0, 0, 0)"));
+        var sql = $"""
             INSERT INTO "StorageAccounts" ("UserName", "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes")
-            VALUES ({owner}, 1, 0, 0, 0)
+            VALUES {values}
             ON CONFLICT ("UserName") DO UPDATE SET "WriteVersion" = "StorageAccounts"."WriteVersion" + 1
-            RETURNING "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes", "QuotaBytes", "ChangeSeq"
-            """).ToListAsync(ct);
-        var row = rows[0];
-        var account = new StorageAccount
+            RETURNING "UserName", "WriteVersion", "UsedBytes", "DocumentCount", "HistoryBytes", "QuotaBytes", "ChangeSeq"
+            """;
+        var rows = await db.Database.SqlQueryRaw<AccountRow>(sql, owners.Cast<object>().ToArray()).ToListAsync(ct);
+        var accounts = new Dictionary<string, StorageAccount>(rows.Count, StringComparer.Ordinal);
+        foreach (var row in rows)
         {
-            UserName = owner,
-            WriteVersion = row.WriteVersion,
-            UsedBytes = row.UsedBytes,
-            DocumentCount = row.DocumentCount,
-            HistoryBytes = row.HistoryBytes,
-            QuotaBytes = row.QuotaBytes,
-            ChangeSeq = row.ChangeSeq,
-        };
-        db.Accounts.Attach(account);
-        return account;
+            var account = new StorageAccount
+            {
+                UserName = row.UserName!,
+                WriteVersion = row.WriteVersion,
+                UsedBytes = row.UsedBytes,
+                DocumentCount = row.DocumentCount,
+                HistoryBytes = row.HistoryBytes,
+                QuotaBytes = row.QuotaBytes,
+                ChangeSeq = row.ChangeSeq,
+            };
+            db.Accounts.Attach(account);
+            accounts[account.UserName] = account;
+        }
+
+        return accounts;
     }
 
     private sealed class AccountRow
     {
+        public string? UserName { get; set; }
+
         public long WriteVersion { get; set; }
 
         public long UsedBytes { get; set; }

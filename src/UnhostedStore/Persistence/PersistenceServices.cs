@@ -1,8 +1,8 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-
 using UnhostedStore.Configuration;
 
 namespace UnhostedStore.Persistence;
@@ -142,6 +142,11 @@ public static class PersistenceServices
 /// <summary>
 /// Every SQLite connection commits with fsync (synchronous=FULL): a write that answered 2xx
 /// must survive power loss, which WAL's NORMAL does not promise.
+/// <para>And it waits for a busy write lock in SQLite's own busy handler, which retries after
+/// 1, 2, 5, 10 … ms, for as long as the connection's default timeout. Without it (the driver's
+/// default, busy_timeout 0) the driver retries a busy statement only every 150 ms, so any second
+/// writer (a background job's upsert) would stall the write path a whole 150 ms for a lock held
+/// a millisecond.</para>
 /// </summary>
 internal sealed class SqliteDurability : DbConnectionInterceptor
 {
@@ -157,8 +162,9 @@ internal sealed class SqliteDurability : DbConnectionInterceptor
 
     private static void Apply(DbConnection connection)
     {
+        var timeoutMs = connection is SqliteConnection sqlite ? sqlite.DefaultTimeout * 1000L : 30_000L;
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL;";
+        command.CommandText = $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={timeoutMs};";
         command.ExecuteNonQuery();
     }
 }

@@ -1,5 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
+using UnhostedStore.Accounts;
+using UnhostedStore.Persistence;
 
 namespace UnhostedStore.Storage;
 
@@ -13,9 +15,9 @@ public sealed partial class WriteBatch
     /// <summary>
     /// Runs <paramref name="group"/> in one transaction. Users go in ordinal order of their names,
     /// so every instance takes the account row locks in one global order and two groups never
-    /// wait for each other in a cycle. Each user's changes are saved before the next user's lock
-    /// (taking it starts from a clear context); only the commit is shared. A user whose writes
-    /// are all refused saves nothing (the lock's write counter still moves with the others' commit).
+    /// wait for each other in a cycle. Each user's writes are checked and applied as if alone,
+    /// but the statements are shared (<see cref="ApplyGroupAsync"/>). A user whose writes are all
+    /// refused saves nothing (the lock's write counter still moves with the others' commit).
     /// <para>If the shared transaction fails before its commit (one user's rows make the database
     /// refuse a statement, or PostgreSQL picks it as a deadlock victim), it is rolled back and
     /// every batch runs again alone, so one user's failure never fails the others' writes.</para>
@@ -30,19 +32,21 @@ public sealed partial class WriteBatch
 
         var none = CancellationToken.None;
         var ordered = group.OrderBy(b => b.Owner, StringComparer.Ordinal).ToList();
+        if (ordered.DistinctBy(b => b.Owner, StringComparer.Ordinal).Count() < ordered.Count)
+        {
+            // Two batches of one user (never from the write queues, which run one per user at a
+            // time) would be applied to one account row twice: they run one after the other.
+            await CommitAloneAsync(ordered);
+            return;
+        }
+
         var published = new List<(string Owner, AppliedBatch Applied)>(ordered.Count);
         var failed = false;
         await using (var tx = await db.Database.BeginTransactionAsync(none))
         {
             try
             {
-                foreach (var batch in ordered)
-                {
-                    if (await ApplyAsync(batch.Owner, batch.Writes, allOrNothing: false) is { } applied)
-                    {
-                        published.Add((batch.Owner, applied));
-                    }
-                }
+                published = await ApplyGroupAsync(ordered);
             }
             catch (Exception e) when (!DatabaseUnreachable(e))
             {
@@ -70,6 +74,40 @@ public sealed partial class WriteBatch
         {
             PublishChanges(owner, applied.Logged);
         }
+    }
+
+    /// <summary>
+    /// Every user's part of the shared transaction, with the statements shared too: one takes
+    /// all the users' locks (in <paramref name="ordered"/>'s order), two read all their rows, one
+    /// checks all their tokens, and one SaveChanges writes what all of them changed. The cost of
+    /// a group is then mostly its rows, not its users.
+    /// </summary>
+    private async Task<List<(string Owner, AppliedBatch Applied)>> ApplyGroupAsync(List<UserBatch> ordered)
+    {
+        var none = CancellationToken.None;
+        var accounts = await UserLock.TakeManyAsync(db, ordered.Select(b => b.Owner), none);
+        var read = await ReadRowsAsync(ordered.Select(b => (b.Owner, b.Writes)).ToList());
+        var now = clock.GetUtcNow().UtcDateTime;
+        var invalidTokens = await InvalidTokensAsync(ordered.SelectMany(b => b.Writes).ToList(), now);
+        var published = new List<(string Owner, AppliedBatch Applied)>(ordered.Count);
+        var versions = new List<RetainedVersion>();
+        foreach (var batch in ordered)
+        {
+            var (rows, usage) = read[batch.Owner];
+            if (await ApplyReadAsync(accounts[batch.Owner], batch.Writes, rows, usage, invalidTokens, now, allOrNothing: false) is { } applied)
+            {
+                published.Add((batch.Owner, applied));
+                versions.AddRange(applied.Versions);
+            }
+        }
+
+        if (published.Count > 0)
+        {
+            await VersionRows.WriteAsync(db, versions, none);
+            await db.SaveChangesAsync(none);
+        }
+
+        return published;
     }
 
     private async Task CommitAloneAsync(List<UserBatch> ordered)

@@ -49,34 +49,28 @@ public sealed partial class WriteBatch(
     {
         var none = CancellationToken.None;
         var account = await UserLock.TakeAsync(db, owner, none);
-
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        var modules = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var write in batch)
-        {
-            keys.Add(write.Path.Value);
-            keys.Add(write.Path.AsOtherKind().Value);
-            foreach (var a in write.Path.Ancestors())
-            {
-                keys.Add(a.Value);
-                if (!a.IsRoot)
-                {
-                    keys.Add(a.AsOtherKind().Value);
-                }
-            }
-
-            modules.Add(ModuleOf(write.Path));
-        }
-
-        var keyList = keys.ToList();
-        var moduleList = modules.ToList();
-        var rows = new WriteRows(db, owner, await db.Nodes.Where(n => n.Owner == owner && keyList.Contains(n.Path)).ToListAsync(none));
-        var usage = await db.ModuleUsage.Where(m => m.Owner == owner && moduleList.Contains(m.Module))
-            .ToDictionaryAsync(m => m.Module, StringComparer.Ordinal, none);
-
+        var (rows, usage) = (await ReadRowsAsync([(owner, batch)]))[owner];
         var now = clock.GetUtcNow().UtcDateTime;
         var invalidTokens = await InvalidTokensAsync(batch, now);
-        var history = new BatchHistory(account, options.Value.KeepsHistory, await LiveSourcesAsync(owner, batch, none));
+        if (await ApplyReadAsync(account, batch, rows, usage, invalidTokens, now, allOrNothing) is not { } applied)
+        {
+            return null;
+        }
+
+        await VersionRows.WriteAsync(db, applied.Versions, none);
+        await db.SaveChangesAsync(none);
+        return applied;
+    }
+
+    /// <summary>
+    /// Applies one user's writes in order to the rows read for them, under the user's lock;
+    /// the caller saves. Null when nothing is to be committed for this user.
+    /// </summary>
+    private async Task<AppliedBatch?> ApplyReadAsync(
+        StorageAccount account, IReadOnlyList<PendingWrite> batch, WriteRows rows, Dictionary<string, ModuleUsage> usage,
+        HashSet<string> invalidTokens, DateTime now, bool allOrNothing)
+    {
+        var history = new BatchHistory(account, options.Value.KeepsHistory, await LiveSourcesAsync(account.UserName, batch, CancellationToken.None));
         foreach (var write in batch)
         {
             write.Outcome = write switch
@@ -118,14 +112,11 @@ public sealed partial class WriteBatch(
             }
         }
 
-        var logged = LogChanges(account, batch, now);
-        await VersionRows.WriteAsync(db, history.Added, none);
-        await db.SaveChangesAsync(none);
-        return new AppliedBatch(logged);
+        return new AppliedBatch(LogChanges(account, batch, now), history.Added);
     }
 
     /// <summary>What a user's applied batch publishes once its transaction committed.</summary>
-    private sealed record AppliedBatch(List<Changes.ChangeEvent>? Logged);
+    private sealed record AppliedBatch(List<Changes.ChangeEvent>? Logged, List<RetainedVersion> Versions);
 
     /// <summary>Whether a write changed something (and its batch commits it).</summary>
     public static bool IsApplied(StorageOutcome? outcome) => outcome is StorageOutcome.Created or StorageOutcome.Updated or StorageOutcome.Deleted;

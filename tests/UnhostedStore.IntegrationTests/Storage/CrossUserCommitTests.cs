@@ -137,6 +137,34 @@ public abstract class CrossUserCommitTests(ServerFixture server) : ConcurrencyTe
     }
 
     [Fact]
+    public async Task A_shared_transaction_runs_its_statements_once_for_all_its_users_not_once_per_user()
+    {
+        var users = Enumerable.Range(0, 40).Select(_ => NewWriter()).ToList();
+        using var client = NewParallelClient();
+        await WarmUpAsync(client, users);
+        var group = users.Select(u => new UserBatch(u.Name, [NewPut("/app/shared", "shared of " + u.Name)])).ToList();
+
+        var commands = await DatabaseCommands.OfAsync(async () =>
+        {
+            await using var scope = server.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<WriteBatch>().CommitGroupAsync(group);
+        });
+
+        // Alone, each user's part would take its own lock and read its own rows and counters:
+        // 40 locks and 80 reads here. The rows' own changes are a statement each on SQLite.
+        Assert.Single(commands, c => c.Contains("INSERT INTO \"StorageAccounts\"", StringComparison.Ordinal));
+        Assert.Equal(2, commands.Count(c => c.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)));
+        foreach (var (u, batch) in users.Zip(group))
+        {
+            Assert.Null(batch.Error);
+            Assert.IsType<StorageOutcome.Created>(batch.Writes[0].Outcome);
+            var read = await GetAsync(client, u.Token, u.Url("/app/shared"));
+            Assert.Equal((HttpStatusCode.OK, "shared of " + u.Name), (read.Status, read.Text));
+            await AssertTreeInvariantsAsync(u.Name);
+        }
+    }
+
+    [Fact]
     public async Task A_move_stays_all_or_nothing_while_other_users_write()
     {
         var others = Enumerable.Range(0, 30).Select(_ => NewWriter()).ToList();
@@ -181,6 +209,12 @@ public abstract class CrossUserCommitTests(ServerFixture server) : ConcurrencyTe
         {
             await AssertTreeInvariantsAsync(u.Name);
         }
+    }
+
+    private static PendingPut NewPut(string path, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return new PendingPut(StoragePath.FromStored(path), RequestConditions.None, "text/plain", bytes.Length, null, bytes);
     }
 
     private Writer NewWriter()
