@@ -61,7 +61,8 @@ public static class PersistenceServices
         services.GetService<DatabaseCommandTimings>() ?? DatabaseCommandTimings.None;
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"));
+        builder.UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .AddInterceptors(PendingVersionsInterceptor.Instance);
 
     /// <summary>
     /// Server-side prepared statements for the few statements every request runs: PostgreSQL

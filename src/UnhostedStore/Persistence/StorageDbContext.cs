@@ -20,6 +20,10 @@ public abstract class StorageDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<StorageAccount> Accounts => Set<StorageAccount>();
 
+    /// <summary>Versions the next SaveChanges carries in its command (PostgreSQL,
+    /// <see cref="VersionRows.SaveWithAsync"/>); null outside that call.</summary>
+    internal IReadOnlyList<RetainedVersion>? PendingVersions { get; set; }
+
     public DbSet<StorageNode> Nodes => Set<StorageNode>();
 
     /// <summary>Replaced and deleted document versions (history and trash).</summary>

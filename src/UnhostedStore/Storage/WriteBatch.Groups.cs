@@ -103,8 +103,7 @@ public sealed partial class WriteBatch
 
         if (published.Count > 0)
         {
-            await VersionRows.WriteAsync(db, versions, none);
-            await db.SaveChangesAsync(none);
+            await VersionRows.SaveWithAsync(db, versions, none);
         }
 
         return published;

@@ -57,8 +57,7 @@ public sealed partial class WriteBatch(
             return null;
         }
 
-        await VersionRows.WriteAsync(db, applied.Versions, none);
-        await db.SaveChangesAsync(none);
+        await VersionRows.SaveWithAsync(db, applied.Versions, none);
         return applied;
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using UnhostedStore.Storage;
 
 namespace UnhostedStore.IntegrationTests.Infrastructure;
 
@@ -9,6 +11,14 @@ public static class DatabaseCommands
 {
     /// <summary>Stands in the list for a transaction EF Core began.</summary>
     public const string TransactionStarted = "-- transaction started";
+
+    /// <summary>A write of <paramref name="text"/> at <paramref name="path"/>, inline, without
+    /// conditions, to hand to the write path directly.</summary>
+    public static PendingPut Put(string path, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return new PendingPut(StoragePath.FromStored(path), RequestConditions.None, "text/plain", bytes.Length, null, bytes);
+    }
 
     /// <summary>The text of every metadata database command <paramref name="run"/> makes (and
     /// <see cref="TransactionStarted"/> for each transaction it begins), told

@@ -142,7 +142,7 @@ public abstract class CrossUserCommitTests(ServerFixture server) : ConcurrencyTe
         var users = Enumerable.Range(0, 40).Select(_ => NewWriter()).ToList();
         using var client = NewParallelClient();
         await WarmUpAsync(client, users);
-        var group = users.Select(u => new UserBatch(u.Name, [NewPut("/app/shared", "shared of " + u.Name)])).ToList();
+        var group = users.Select(u => new UserBatch(u.Name, [DatabaseCommands.Put("/app/shared", "shared of " + u.Name)])).ToList();
 
         var commands = await DatabaseCommands.OfAsync(async () =>
         {
@@ -209,12 +209,6 @@ public abstract class CrossUserCommitTests(ServerFixture server) : ConcurrencyTe
         {
             await AssertTreeInvariantsAsync(u.Name);
         }
-    }
-
-    private static PendingPut NewPut(string path, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        return new PendingPut(StoragePath.FromStored(path), RequestConditions.None, "text/plain", bytes.Length, null, bytes);
     }
 
     private Writer NewWriter()
