@@ -46,7 +46,7 @@ public sealed partial class WriteBatch
         {
             try
             {
-                published = await ApplyGroupAsync(ordered);
+                published = await ApplyGroupAsync(ordered, allOrNothing: false);
             }
             catch (Exception e) when (!DatabaseUnreachable(e))
             {
@@ -80,9 +80,10 @@ public sealed partial class WriteBatch
     /// Every user's part of the shared transaction, with the statements shared too: one takes
     /// all the users' locks (in <paramref name="ordered"/>'s order), two read all their rows, one
     /// checks all their tokens, and one SaveChanges writes what all of them changed. The cost of
-    /// a group is then mostly its rows, not its users.
+    /// a group is then mostly its rows, not its users. A user alone is a group of one; only a
+    /// user alone may be <paramref name="allOrNothing"/> (a move).
     /// </summary>
-    private async Task<List<(string Owner, AppliedBatch Applied)>> ApplyGroupAsync(List<UserBatch> ordered)
+    private async Task<List<(string Owner, AppliedBatch Applied)>> ApplyGroupAsync(List<UserBatch> ordered, bool allOrNothing)
     {
         var none = CancellationToken.None;
         var accounts = await UserLock.TakeManyAsync(db, ordered.Select(b => b.Owner), none);
@@ -94,7 +95,7 @@ public sealed partial class WriteBatch
         foreach (var batch in ordered)
         {
             var (rows, usage) = read[batch.Owner];
-            if (await ApplyReadAsync(accounts[batch.Owner], batch.Writes, rows, usage, invalidTokens, now, allOrNothing: false) is { } applied)
+            if (await ApplyReadAsync(accounts[batch.Owner], batch.Writes, rows, usage, invalidTokens, now, allOrNothing) is { } applied)
             {
                 published.Add((batch.Owner, applied));
                 versions.AddRange(applied.Versions);

@@ -40,25 +40,15 @@ public sealed partial class WriteBatch(
     }
 
     /// <summary>
-    /// One user's part of a write transaction the caller owns: lock the account row, read every
-    /// row the writes touch, apply them in order (each sees the ones before it) and save them.
-    /// Returns null when nothing is to be committed for this user (every write refused, or an
-    /// all-or-nothing batch refused; its changes are then dropped from the context).
+    /// One user's part of a write transaction the caller owns: a group of one
+    /// (<see cref="ApplyGroupAsync"/>). Returns null when nothing is to be committed for this
+    /// user (every write refused, or an all-or-nothing batch refused; its changes are then
+    /// dropped from the context).
     /// </summary>
     private async Task<AppliedBatch?> ApplyAsync(string owner, IReadOnlyList<PendingWrite> batch, bool allOrNothing)
     {
-        var none = CancellationToken.None;
-        var account = await UserLock.TakeAsync(db, owner, none);
-        var (rows, usage) = (await ReadRowsAsync([(owner, batch)]))[owner];
-        var now = clock.GetUtcNow().UtcDateTime;
-        var invalidTokens = await InvalidTokensAsync(batch, now);
-        if (await ApplyReadAsync(account, batch, rows, usage, invalidTokens, now, allOrNothing) is not { } applied)
-        {
-            return null;
-        }
-
-        await VersionRows.SaveWithAsync(db, applied.Versions, none);
-        return applied;
+        var applied = await ApplyGroupAsync([new UserBatch(owner, batch)], allOrNothing);
+        return applied.Count == 0 ? null : applied[0].Applied;
     }
 
     /// <summary>
