@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using UnhostedStore.Configuration;
@@ -14,11 +15,22 @@ public sealed record HistoryExpiryReport(int Expired, int OverLimit, long Bytes)
 /// <c>Storage:MaxVersionsPerDocument</c>. In bounded steps: each removes up to
 /// <see cref="BatchSize"/> versions of one owner in one transaction under that owner's lock,
 /// rows first, blobs after the commit. Every step reads again what it removes, so several
-/// instances running at once remove nothing twice.
+/// instances running at once remove nothing twice. After each step the job rests as long as
+/// the step took (<see cref="RestAfter"/>), so a large purge never holds the owner's lock (on
+/// SQLite, the one write lock) more than about half the time: measured before, a purge of 90,000
+/// versions cut the embedded server's PUTs from 4,500/s to 536/s for seconds, the job taking
+/// the lock again before the waiting writes woke up.
 /// </summary>
 public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOptions<StorageOptions> options, TimeProvider clock)
 {
     public const int BatchSize = 500;
+
+    /// <summary>The longest rest between two steps.</summary>
+    public static readonly TimeSpan MaxRest = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to rest after a step that took <paramref name="step"/>: as long again,
+    /// at most <see cref="MaxRest"/>.</summary>
+    public static TimeSpan RestAfter(TimeSpan step) => step <= TimeSpan.Zero ? TimeSpan.Zero : step < MaxRest ? step : MaxRest;
 
     public async Task<HistoryExpiryReport> RunOnceAsync(CancellationToken ct)
     {
@@ -47,8 +59,10 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
             var removedAny = false;
             foreach (var owner in owners)
             {
+                var started = Stopwatch.GetTimestamp();
                 var removed = await VersionRemoval.RemoveAsync(
                     db, owner, q => q.Where(v => v.ReplacedUtc < cutoff).OrderBy(v => v.ReplacedUtc).Take(BatchSize), ct);
+                await RestAsync(started, ct);
                 await release.DeleteUnreferencedAsync(owner, removed.BlobKeys);
                 (count, bytes) = (count + removed.Count, bytes + removed.Bytes);
                 removedAny |= removed.Count > 0;
@@ -71,6 +85,7 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
                 .GroupBy(v => new { v.Owner, v.Path })
                 .Where(g => g.Count() > max)
                 .Select(g => g.Key)
+                .OrderBy(k => k.Owner).ThenBy(k => k.Path)
                 .Take(BatchSize)
                 .ToListAsync(ct);
             if (documents.Count == 0)
@@ -94,7 +109,9 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
                     .ToList();
                 foreach (var ids in surplus.Chunk(BatchSize))
                 {
+                    var started = Stopwatch.GetTimestamp();
                     var removed = await VersionRemoval.RemoveAsync(db, owner.Key, q => q.Where(v => ids.Contains(v.Id)), ct);
+                    await RestAsync(started, ct);
                     await release.DeleteUnreferencedAsync(owner.Key, removed.BlobKeys);
                     (count, bytes) = (count + removed.Count, bytes + removed.Bytes);
                     removedAny |= removed.Count > 0;
@@ -106,6 +123,12 @@ public sealed class HistoryExpiry(StorageDbContext db, BlobRelease release, IOpt
                 return (count, bytes);
             }
         }
+    }
+
+    private static Task RestAsync(long started, CancellationToken ct)
+    {
+        var rest = RestAfter(Stopwatch.GetElapsedTime(started));
+        return rest == TimeSpan.Zero ? Task.CompletedTask : Task.Delay(rest, ct);
     }
 }
 
