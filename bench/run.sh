@@ -3,7 +3,7 @@
 #
 #   bash bench/run.sh
 #
-# One after another (never two servers at once, for fair numbers on a small machine), each bound
+# One after another (never two loaded at once, for fair numbers on a small machine), each bound
 # to 127.0.0.1 with its data in a temp dir, it starts and loads:
 #   ceiling     a raw Kestrel endpoint (bench/Ceiling) answering a fixed 1,024-byte body
 #   embedded    UnhostedStore on the embedded default (SQLite + filesystem), with its start-to-ready
@@ -12,9 +12,9 @@
 #   pg-s3       UnhostedStore on PostgreSQL 15 + S3 (OpenStack Swift s3api)
 #   armadietto  the reference server, npm armadietto 0.6.6 (its classic password-login server)
 #   pgbench     pgbench -N on the same PostgreSQL: the commit-rate ceiling for PUT
-#   history     what keeping versions costs: the PUT workload on fresh embedded and PostgreSQL + FS
+#   history     what keeping versions costs: the PUT workload on embedded and PostgreSQL + FS
 #               servers with history on (the default, 30 days) and off (VersionRetentionDays=0),
-#               alternating on/off twice so that a busy machine's drift falls on both sides
+#               in alternating windows (bench/history.sh, which also runs on its own)
 # The load is wrk with bench/wrk/bench.lua, always 32 connections (2 threads) on loopback. Each
 # remoteStorage server gets the same data (user "bench", module "bench") and the same workloads:
 #   GET of a 1 KB document with a bearer token; conditional GET -> 304 of that document and of a
@@ -28,7 +28,7 @@
 #   BENCH_WARMUP     seconds of unmeasured load before each workload (default 5; tiered JIT needs it)
 #   BENCH_LARGE_MIB  size of the large upload in MiB (default 1024; 0 skips it)
 #   BENCH_SERVERS    which of "ceiling embedded pg-fs pg-s3 armadietto pgbench history" to run (default: all)
-#   BENCH_HISTORY_ROUNDS  rounds of history on/off per backend for "history" (default 2)
+#   BENCH_HISTORY_PAIRS, BENCH_HISTORY_WINDOW, BENCH_HISTORY_WARMUP  for "history" (bench/history.sh)
 #   BENCH_RESULTS    where to write the results (default bench/results/<YYYY-MM-DD>.md)
 #   BENCH_PG_SOCKET  1: the UnhostedStore servers reach PostgreSQL over its Unix-domain socket
 #                    (Host=<socket directory>) instead of TCP on 127.0.0.1 (default 0)
@@ -332,40 +332,11 @@ for pair in pg-fs:FileSystem pg-s3:S3; do
   bench_stop_server
 done
 
-# --- 3b. The cost of history: the PUT workload with versions kept and with none kept ---------------
-history_pairs=()
-history_rounds=${BENCH_HISTORY_ROUNDS:-2}
+# --- 3b. The cost of history: PUT with versions kept and with none kept (bench/history.sh) -----
+# shellcheck source=bench/history.sh
+source bench/history.sh
 if want history; then
-  for ((round = 1; round <= history_rounds; round++)); do
-    for backend in embedded pg-fs; do
-      for mode in on off; do
-        name="hist-$mode-$backend-$round"
-        extra=("Storage__MaxDocumentBytes=$max_doc")
-        [[ $mode == off ]] && extra+=("Storage__VersionRetentionDays=0")
-        log "$name: starting UnhostedStore (history $mode)…"
-        server_log="$work/server-$name.log"
-        if [[ $backend == embedded ]]; then
-          bench_start_embedded "$name" "${extra[@]}"
-        else
-          # Every server starts from a fresh checkpoint, so none pays for the WAL another left.
-          "$pgbin/psql" "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CHECKPOINT" >/dev/null
-          bench_start_server "$name" FileSystem "${extra[@]}"
-        fi
-        store=$base tok=$token srv_pid=$server_pid
-        if ((warmup > 0)); then
-          run_wrk "$name" warmup-put "$store/bench/put/" "$connections" "$threads" "$warmup" \
-            "BENCH_TOKEN=$tok" "BENCH_EXPECT=200,201" BENCH_MODE=put BENCH_KEYS=1000
-        fi
-        workload "$name" put-1k PUT "$store/bench/put/" 200,201 "$connections" "$threads" "$duration" BENCH_MODE=put BENCH_KEYS=1000
-        history_pairs+=("$name")
-        bench_stop_server
-        if [[ $backend != embedded ]]; then
-          # Its tables would otherwise be vacuumed while the next server is measured.
-          "$pgbin/psql" "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "DROP DATABASE bench_${name//-/_}" >/dev/null
-        fi
-      done
-    done
-  done
+  for backend in embedded pg-fs; do history_bench "$backend"; done
 fi
 
 # --- 4. armadietto ---------------------------------------------------------------------------------
@@ -540,16 +511,9 @@ for s in pg-fs pg-s3 embedded; do
 done
 if want history; then
   for backend in embedded pg-fs; do
-    label="PUT 1 KB, 1,000 keys, history on: ≥ 90% of history off (all rounds)"
-    h_on=0 h_off=0 h_rounds=0
-    for ((round = 1; round <= history_rounds; round++)); do
-      if ok "hist-on-$backend-$round" put-1k && ok "hist-off-$backend-$round" put-1k; then
-        h_on=$(calc "print $h_on + ${R_rps[hist-on-$backend-$round,put-1k]}")
-        h_off=$(calc "print $h_off + ${R_rps[hist-off-$backend-$round,put-1k]}")
-        h_rounds=$((h_rounds + 1))
-      fi
-    done
-    if ((h_rounds == 0)); then targets+=("$label|${SERVER_NAME[$backend]}|failed|**missed**"); continue; fi
+    label="PUT 1 KB, 1,000 keys, history on: ≥ 90% of history off (all windows)"
+    read -r h_on h_off h_ok < <(history_ratio "$backend")
+    if ((!h_ok)); then targets+=("$label|${SERVER_NAME[$backend]}|a window failed|**missed**"); continue; fi
     targets+=("$label|${SERVER_NAME[$backend]}|$(num "$h_on") vs $(num "$h_off") req/s = $(ratio_pct "$h_on" "$h_off")|$(verdict "$(calc "print ($h_on >= 0.9 * $h_off) ? 1 : 0")")")
   done
 fi
@@ -570,7 +534,7 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
   bench_machine
   echo "CPU: ${cpu:-unknown}."
   echo "Tools: $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); armadietto $arm_version on node $(node --version 2>/dev/null || echo '—'); .NET runtime $(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ { v = $2 } END { print v }'); $("$pgbin/postgres" --version)."
-  echo "Load: wrk, $connections connections, $threads threads, loopback; ${warmup} s warm-up then ${duration} s per workload (the 1-connection listing: ${c1_duration} s); the servers run one after another, never two at once."
+  echo "Load: wrk, $connections connections, $threads threads, loopback; ${warmup} s warm-up then ${duration} s per workload (the 1-connection listing: ${c1_duration} s); the servers run one after another, never two loaded at once."
   echo "UnhostedStore: Release build, \`RateLimiting__Enabled=false\`, \`Logging__LogLevel__Default=Warning\`, durability settings untouched. PostgreSQL and pgbench: server defaults (fsync on, synchronous_commit on); UnhostedStore reaches PostgreSQL over $([[ ${BENCH_PG_SOCKET:-0} == 1 ]] && echo "its Unix-domain socket" || echo "TCP on 127.0.0.1")."
   echo "Data: user \`bench\`, module \`bench\`: a 1,024-byte JSON document, a 100-item folder, a 10,000-item folder; PUT writes 1,024-byte JSON over 1,000 keys. A workload with any unexpected status or socket error is marked failed."
   echo "Total run time: $(( $(date +%s) - started )) s."
@@ -610,29 +574,9 @@ arm_version=$(node -p 'require("./'"$armadietto_dir"'/node_modules/armadietto/pa
       echo "| ${SERVER_NAME[$s]} | ${U_status[$s]} | $(bench_mib $((U_base[$s] * 1024))) | $(bench_mib $((U_peak[$s] * 1024))) | **$(bench_mib $(( (U_peak[$s] - U_base[$s]) * 1024 )))** | $rate |"
     done
   fi
-  if ((${#history_pairs[@]})); then
+  if want history; then
     echo
-    echo "## What history costs: PUT 1 KB over 1,000 keys, history on (30 days) and off"
-    echo
-    echo "Fresh servers, each: ${warmup} s of PUTs to warm up, then ${duration} s measured; the order was on, off, repeated for ${history_rounds} rounds per backend, PostgreSQL checkpointed before each server and each server's database dropped after it. Every PUT with history on keeps the replaced version (a row, in the same transaction)."
-    echo
-    echo "| backend | round | history on req/s | p99 (ms) | history off req/s | p99 (ms) | on ÷ off |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    for backend in embedded pg-fs; do
-      sum_on=0 sum_off=0 rounds=0
-      for ((round = 1; round <= history_rounds; round++)); do
-        on="hist-on-$backend-$round" off="hist-off-$backend-$round"
-        if ok "$on" put-1k && ok "$off" put-1k; then
-          echo "| ${SERVER_NAME[$backend]} | $round | $(num "${R_rps[$on,put-1k]}") | $(num "${R_p99[$on,put-1k]}" 2) | $(num "${R_rps[$off,put-1k]}") | $(num "${R_p99[$off,put-1k]}" 2) | $(ratio_pct "${R_rps[$on,put-1k]}" "${R_rps[$off,put-1k]}") |"
-          sum_on=$(calc "print $sum_on + ${R_rps[$on,put-1k]}") sum_off=$(calc "print $sum_off + ${R_rps[$off,put-1k]}") rounds=$((rounds + 1))
-        else
-          echo "| ${SERVER_NAME[$backend]} | $round | ${R_err[$on,put-1k]:-—} | — | ${R_err[$off,put-1k]:-—} | — | — |"
-        fi
-      done
-      if ((rounds > 0)); then
-        echo "| ${SERVER_NAME[$backend]} | all | $(num "$sum_on") | | $(num "$sum_off") | | **$(ratio_pct "$sum_on" "$sum_off")** |"
-      fi
-    done
+    history_report
   fi
   if [[ -n $ready_first ]]; then
     echo
