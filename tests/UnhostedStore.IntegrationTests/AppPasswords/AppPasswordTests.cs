@@ -337,8 +337,9 @@ public abstract class AppPasswordTests(SecurityServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch, and each run of them costs a server and
+// real processes; the storage contract classes cover all three combinations.
 public sealed class AppPasswordTests_Sqlite(SecuritySqliteFixture server) : AppPasswordTests(server), IClassFixture<SecuritySqliteFixture>;
-
-public sealed class AppPasswordTests_Postgres(SecurityPostgresFixture server) : AppPasswordTests(server), IClassFixture<SecurityPostgresFixture>;
 
 public sealed class AppPasswordTests_PostgresS3(SecurityPostgresS3Fixture server) : AppPasswordTests(server), IClassFixture<SecurityPostgresS3Fixture>;

@@ -302,8 +302,9 @@ public abstract class ImportTests(ServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch, and each run of them costs a server and
+// real processes; the storage contract classes cover all three combinations.
 public sealed class ImportTests_Sqlite(SqliteServerFixture server) : ImportTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class ImportTests_Postgres(PostgresServerFixture server) : ImportTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class ImportTests_PostgresS3(PostgresS3ServerFixture server) : ImportTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -282,8 +282,9 @@ public abstract class MoveInTests(ServerFixture server, MoveInSource source)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch, and each run of them costs a server and
+// real processes; the storage contract classes cover all three combinations.
 public sealed class MoveInTests_Sqlite(SqliteServerFixture server, MoveInSource source) : MoveInTests(server, source), IClassFixture<SqliteServerFixture>, IClassFixture<MoveInSource>;
-
-public sealed class MoveInTests_Postgres(PostgresServerFixture server, MoveInSource source) : MoveInTests(server, source), IClassFixture<PostgresServerFixture>, IClassFixture<MoveInSource>;
 
 public sealed class MoveInTests_PostgresS3(PostgresS3ServerFixture server, MoveInSource source) : MoveInTests(server, source), IClassFixture<PostgresS3ServerFixture>, IClassFixture<MoveInSource>;

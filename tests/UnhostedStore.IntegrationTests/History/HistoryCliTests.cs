@@ -135,8 +135,9 @@ public abstract class HistoryCliTests(HistoryServerFixture server)
     private static string[] Cells(string line) => line.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch, and each run of them costs a server and
+// real processes; the storage contract classes cover all three combinations.
 public sealed class HistoryCliTests_Sqlite(HistorySqliteFixture server) : HistoryCliTests(server), IClassFixture<HistorySqliteFixture>;
-
-public sealed class HistoryCliTests_Postgres(HistoryPostgresFixture server) : HistoryCliTests(server), IClassFixture<HistoryPostgresFixture>;
 
 public sealed class HistoryCliTests_PostgresS3(HistoryPostgresS3Fixture server) : HistoryCliTests(server), IClassFixture<HistoryPostgresS3Fixture>;

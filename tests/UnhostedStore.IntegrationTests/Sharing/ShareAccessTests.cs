@@ -339,8 +339,9 @@ public abstract class ShareAccessTests(ShareServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch, and each run of them costs a server and
+// real processes; the storage contract classes cover all three combinations.
 public sealed class ShareAccessTests_Sqlite(ShareSqliteFixture server) : ShareAccessTests(server), IClassFixture<ShareSqliteFixture>;
-
-public sealed class ShareAccessTests_Postgres(SharePostgresFixture server) : ShareAccessTests(server), IClassFixture<SharePostgresFixture>;
 
 public sealed class ShareAccessTests_PostgresS3(SharePostgresS3Fixture server) : ShareAccessTests(server), IClassFixture<SharePostgresS3Fixture>;
