@@ -81,9 +81,21 @@ export UNHOSTEDSTORE_TEST_S3_ENDPOINT="$S3_ENDPOINT" UNHOSTEDSTORE_TEST_S3_ACCES
 
 log="$work/dotnet-test.log"
 set +e
-dotnet test UnhostedStore.sln --nologo "$@" 2>&1 | tee "$log"
+# A trx file as well: it keeps what the console leaves out, such as why a fixture failed to stop.
+dotnet test UnhostedStore.sln --nologo --logger "trx;LogFilePrefix=run" --results-directory "$work/trx" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [[ $status != 0 ]] && compgen -G "$work/trx/*.trx" >/dev/null && command -v python3 >/dev/null; then
+  # The run's own errors (class and collection cleanup failures), whole, with their stack traces.
+  python3 - "$work"/trx/*.trx <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for info in ET.parse(path).getroot().iterfind(".//t:RunInfos/t:RunInfo", ns):
+        if info.get("outcome") in ("Error", "Failed"):
+            print("tests/run.sh: run error:", (info.findtext("t:Text", "", ns) or "").strip(), sep="\n")
+PY
+fi
 
 # One plain summary line over all test projects.
 passed=$(awk 'match($0, /Passed: +[0-9]+/) { split(substr($0, RSTART, RLENGTH), a, / +/); s += a[2] } END { print s + 0 }' "$log")
