@@ -96,57 +96,44 @@ public sealed partial class PostgresAuthChangeListener(
     /// that died silently is noticed within about <see cref="PingInterval"/> + 2 s.</summary>
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// The listener runs on a thread of its own with Npgsql's synchronous API: a notification is
-    /// handled as soon as it arrives, never queued behind requests in the thread pool, which keeps
-    /// the window between a revocation's commit elsewhere and its effect here short.
-    /// </summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Listen(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>A thread of its own keeps the window between a revocation's commit elsewhere and
+    /// its effect here short.</summary>
     private void Listen(CancellationToken stoppingToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Value.PostgresConnectionString)
         {
-            // A connection of its own, never handed back to a pool in an unknown state.
-            Pooling = false,
             ApplicationName = "unhostedstore-auth-listener",
             CommandTimeout = 2,
             Timeout = 5,
         };
-        var retry = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var connection = new NpgsqlConnection(builder.ConnectionString);
-            using var stop = stoppingToken.Register(static c => ((NpgsqlConnection)c!).Dispose(), connection);
-            try
+        PostgresListenLoop.Run(
+            builder,
+            [AuthChangeFeeds.PostgresChannel, AuthChangeFeeds.PostgresEpochChannel],
+            (_, e) =>
             {
-                connection.Notification += (_, e) =>
+                if (e.Channel == AuthChangeFeeds.PostgresEpochChannel)
                 {
-                    if (e.Channel == AuthChangeFeeds.PostgresEpochChannel)
+                    // After the ids of the same statement (delivery keeps the order they were
+                    // sent in), so the entries they name are gone already.
+                    if (long.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var epoch))
                     {
-                        // After the ids of the same statement (delivery keeps the order they
-                        // were sent in), so the entries they name are gone already.
-                        if (long.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var epoch))
-                        {
-                            Handled(epoch);
-                        }
+                        Handled(epoch);
                     }
-                    else if (e.Payload is { Length: > 0 } id)
-                    {
-                        cache.Invalidate(id);
-                    }
-                    else
-                    {
-                        cache.Clear();
-                    }
-                };
-                connection.Open();
-                using (var listen = new NpgsqlCommand($"LISTEN {AuthChangeFeeds.PostgresChannel}; LISTEN {AuthChangeFeeds.PostgresEpochChannel}", connection))
-                {
-                    listen.ExecuteNonQuery();
                 }
-
+                else if (e.Payload is { Length: > 0 } id)
+                {
+                    cache.Invalidate(id);
+                }
+                else
+                {
+                    cache.Clear();
+                }
+            },
+            connection =>
+            {
                 // Changes committed before LISTEN are in the database, which every miss reads,
                 // and the cache is emptied below: every change counted so far is handled. Later
                 // ones are notified.
@@ -157,17 +144,8 @@ public sealed partial class PostgresAuthChangeListener(
 
                 cache.SetLive(true);
                 LogListening(logger);
-                retry = TimeSpan.FromMilliseconds(200);
-                using var ping = new NpgsqlCommand("SELECT 1", connection);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    if (!connection.Wait(PingInterval))
-                    {
-                        ping.ExecuteScalar();
-                    }
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            },
+            e =>
             {
                 var wasLive = cache.IsLive;
                 cache.SetLive(false);
@@ -175,20 +153,9 @@ public sealed partial class PostgresAuthChangeListener(
                 {
                     LogLost(logger, e);
                 }
-
-                stoppingToken.WaitHandle.WaitOne(retry);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                // Shutting down: the registration above closed the connection under Wait.
-            }
-            finally
-            {
-                connection.Dispose();
-            }
-        }
-
+            },
+            PingInterval,
+            stoppingToken);
         cache.SetLive(false);
     }
 

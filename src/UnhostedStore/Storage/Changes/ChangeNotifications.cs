@@ -42,32 +42,23 @@ public sealed partial class ChangeNotifications(
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Value.PostgresConnectionString)
         {
-            Pooling = false,
             ApplicationName = "unhostedstore-changes-listener",
             CommandTimeout = 5,
             Timeout = 5,
         };
-        var retry = TimeSpan.FromMilliseconds(200);
         var wasListening = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var connection = new NpgsqlConnection(builder.ConnectionString);
-            using var stop = stoppingToken.Register(static c => ((NpgsqlConnection)c!).Dispose(), connection);
-            try
+        PostgresListenLoop.Run(
+            builder,
+            [Channel],
+            (_, e) =>
             {
-                connection.Notification += (_, e) =>
+                if (TryParse(e.Payload, out var owner, out var seq))
                 {
-                    if (TryParse(e.Payload, out var owner, out var seq))
-                    {
-                        hub.Notified(owner, seq);
-                    }
-                };
-                connection.Open();
-                using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    listen.ExecuteNonQuery();
+                    hub.Notified(owner, seq);
                 }
-
+            },
+            _ =>
+            {
                 // Entries committed while no one listened are in the log: read them.
                 if (wasListening)
                 {
@@ -75,31 +66,10 @@ public sealed partial class ChangeNotifications(
                 }
 
                 wasListening = true;
-                retry = TimeSpan.FromMilliseconds(200);
-                using var ping = new NpgsqlCommand("SELECT 1", connection);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    if (!connection.Wait(PingInterval))
-                    {
-                        ping.ExecuteScalar();
-                    }
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogLost(logger, e);
-                stoppingToken.WaitHandle.WaitOne(retry);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                // Shutting down: the registration above closed the connection under Wait.
-            }
-            finally
-            {
-                connection.Dispose();
-            }
-        }
+            },
+            e => LogLost(logger, e),
+            PingInterval,
+            stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the change-notification listener connection; other instances' changes reach this one's streams once it is back")]
