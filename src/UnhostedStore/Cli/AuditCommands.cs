@@ -33,6 +33,7 @@ internal static class AuditCommands
         var since = new Option<string?>("--since") { HelpName = "ISO time", Description = "Only events at or after this ISO-8601 time, e.g. 2026-12-01T00:00:00Z." };
         var command = new Command("list", $"Print events, newest first (at most {MaxRows}): time, kind, account, actor, address, browser, detail.") { user, kind, since };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => ListAsync(services, console, parse.GetValue(user), parse.GetValue(kind), parse.GetValue(since), ct),
             ct));
         return command;

@@ -13,9 +13,9 @@ internal static class CliHost
     /// runs <paramref name="command"/> in one service scope. Called only once the command line
     /// parsed, so a usage error never needs the database.
     /// </summary>
-    public static async Task<int> RunInScopeAsync(Func<IServiceProvider, Task<int>> command, CancellationToken ct)
+    public static async Task<int> RunInScopeAsync(CliConsole console, Func<IServiceProvider, Task<int>> command, CancellationToken ct)
     {
-        await using var app = BuildApp();
+        await using var app = BuildApp(console);
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
         {
             // So that `users add` works on a fresh install before the server ever ran.
@@ -28,9 +28,10 @@ internal static class CliHost
 
     /// <summary>The server's services and request pipeline (OperatorTokens runs one token
     /// request through it in-process), without Kestrel: nothing listens, no hosted service runs.</summary>
-    private static WebApplication BuildApp()
+    private static WebApplication BuildApp(CliConsole console)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddInMemoryCollection(console.Settings);
         ConfigureLogging(builder);
         AppHost.ConfigureServices(builder);
         var app = builder.Build();

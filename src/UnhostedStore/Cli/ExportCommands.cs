@@ -18,6 +18,7 @@ internal static class ExportCommands
         var module = new Option<string?>("--module") { Description = "Export only this module: <m>/… and public/<m>/….", HelpName = "m" };
         var command = new Command("export", "Write the user's storage (or one module) to a zip, in the layout rs-backup restores.") { name, output, module };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => ExportAsync(services, console, parse.GetRequiredValue(name), parse.GetRequiredValue(output), parse.GetValue(module), ct),
             ct));
         return command;

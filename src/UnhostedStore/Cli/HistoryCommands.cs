@@ -30,6 +30,7 @@ internal static class HistoryCommands
         var path = PathArgument("A document (/notes/a) for its versions, or a folder ending in / (/notes/) for the deleted documents under it.");
         var command = new Command("list", "Print a document's versions, newest first, or the deleted documents under a folder.") { user, path };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => ListAsync(services, console, parse.GetRequiredValue(user), parse.GetRequiredValue(path), ct),
             ct));
         return command;
@@ -59,6 +60,7 @@ internal static class HistoryCommands
             }
         });
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => RestoreAsync(services, console, parse.GetRequiredValue(user), parse.GetRequiredValue(path), parse.GetValue(version), parse.GetValue(asOf), ct),
             ct));
         return command;
@@ -70,6 +72,7 @@ internal static class HistoryCommands
         var olderThan = new Option<string?>("--older-than") { HelpName = "days", Description = "Only versions replaced or deleted more than this many days ago." };
         var command = new Command("purge", "Delete the user's history and trash for good (all of it, or only older versions).") { user, olderThan };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => PurgeAsync(services, console, parse.GetRequiredValue(user), parse.GetValue(olderThan), ct),
             ct));
         return command;

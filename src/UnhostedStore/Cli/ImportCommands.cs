@@ -23,6 +23,7 @@ internal static class ImportCommands
         mode.AcceptOnlyFromAmong("skip", "overwrite", "newer");
         var command = new Command("import", "Import an export or an rs-backup backup; the report goes to stdout, progress to stderr.") { name, archive, mode };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => RunAsync(services, console, parse.GetRequiredValue(name), parse.GetRequiredValue(archive), Enum.Parse<ImportMode>(parse.GetValue(mode)!, ignoreCase: true), ct),
             ct));
         return command;

@@ -26,6 +26,7 @@ internal static class MaintenanceCommands
         command.SetAction(async (parse, ct) =>
         {
             var builder = WebApplication.CreateBuilder([.. parse.UnmatchedTokens]);
+            builder.Configuration.AddInMemoryCollection(console.Settings);
             CliHost.ConfigureLogging(builder);
             AppHost.ConfigureServices(builder);
             await using var app = builder.Build();
@@ -56,6 +57,7 @@ internal static class MaintenanceCommands
             grace,
         };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => ReconcileAsync(services, console, parse.GetValue(repair), parse.GetValue(grace), ct),
             ct));
         return command;

@@ -17,6 +17,7 @@ internal static class MoveInCommands
         var token = new Option<string>("--token") { Description = "A bearer token of the old server with read access to everything (*:r).", Required = true };
         var command = new Command("move-in", "Copy everything from another remoteStorage server; resumes an unfinished move-in from the same address. The report goes to stdout, progress to stderr.") { name, from, token };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => RunAsync(services, console, parse.GetRequiredValue(name), parse.GetRequiredValue(from), parse.GetRequiredValue(token), ct),
             ct));
         return command;

@@ -24,6 +24,7 @@ internal sealed class SettingsCommands(IServiceProvider services, CliConsole con
         value.AcceptOnlyFromAmong("on", "off");
         var command = new Command("require-2fa", "Require two-step verification (authenticator app or passkey) for every account, or not.") { value };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new SettingsCommands(services, console).RequireTwoFactorAsync(parse.GetRequiredValue(value) == "on", ct),
             ct));
         return command;
@@ -38,6 +39,7 @@ internal sealed class SettingsCommands(IServiceProvider services, CliConsole con
         value.AcceptOnlyFromAmong("closed", "invite", "open");
         var command = new Command("signup", "Who may create an account: nobody but admins, people with an invite link, or anyone.") { value };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new SettingsCommands(services, console).SignupAsync(parse.GetRequiredValue(value), ct),
             ct));
         return command;

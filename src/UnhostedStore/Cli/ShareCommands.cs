@@ -30,6 +30,7 @@ internal sealed class ShareCommands(IServiceProvider services, CliConsole consol
         var passwordStdin = UserCommands.Flag("--password-stdin", "Protect the link with a password, read from the first line of stdin.");
         var command = new Command("create", "Make a share link and print its URL (shown only this once).") { user, path, expires, passwordStdin };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new ShareCommands(services, console).CreateAsync(parse.GetRequiredValue(user), parse.GetRequiredValue(path), parse.GetValue(expires), parse.GetValue(passwordStdin), ct),
             ct));
         return command;
@@ -40,6 +41,7 @@ internal sealed class ShareCommands(IServiceProvider services, CliConsole consol
         var user = new Argument<string>("user") { Description = "The user whose links to list." };
         var command = new Command("list", "The user's links: id, path, created, ends, state, opens.") { user };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new ShareCommands(services, console).ListAsync(parse.GetRequiredValue(user), ct),
             ct));
         return command;
@@ -51,6 +53,7 @@ internal sealed class ShareCommands(IServiceProvider services, CliConsole consol
         var link = new Argument<string>("id-or-url") { Description = "The link's id (from shares list), or its URL." };
         var command = new Command("revoke", "Turn a link off; it answers 410 from the next request on.") { user, link };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new ShareCommands(services, console).RevokeAsync(parse.GetRequiredValue(user), parse.GetRequiredValue(link), ct),
             ct));
         return command;

@@ -51,6 +51,7 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
             }
         });
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new TokenCommands(services, console).IssueAsync(parse.GetRequiredValue(user), parse.GetRequiredValue(scope), parse.GetValue(origin), parse.GetValue(expires), ct),
             ct));
         return command;
@@ -61,6 +62,7 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var user = new Argument<string>("user") { Description = "The user whose grants to list." };
         var command = new Command("list", "The user's grants: origin, scopes, granted, expires.") { user };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new TokenCommands(services, console).ListAsync(parse.GetRequiredValue(user), ct),
             ct));
         return command;
@@ -72,6 +74,7 @@ internal sealed class TokenCommands(IServiceProvider services, CliConsole consol
         var origin = new Option<string>("--origin") { HelpName = "origin", Description = "Revoke only this app's grant." };
         var command = new Command("revoke", "Revoke all grants of the user, or one app's; their tokens stop working at once.") { user, origin };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new TokenCommands(services, console).RevokeAsync(parse.GetRequiredValue(user), parse.GetValue(origin), ct),
             ct));
         return command;

@@ -46,6 +46,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
             }
         });
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new UserCommands(services, console).AddAsync(parse.GetRequiredValue(name), parse.GetValue(passwordStdin), parse.GetValue(admin)),
             ct));
         return command;
@@ -54,7 +55,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
     private static Command ListCommand(CliConsole console)
     {
         var command = new Command("list", "Accounts with admin flag, creation time, storage use and quota.");
-        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(services => new UserCommands(services, console).ListAsync(ct), ct));
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(console, services => new UserCommands(services, console).ListAsync(ct), ct));
         return command;
     }
 
@@ -73,6 +74,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
             }
         });
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new UserCommands(services, console).SetPasswordAsync(parse.GetRequiredValue(name)),
             ct));
         return command;
@@ -84,6 +86,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         var now = Flag("--now", "Erase at once instead of after Accounts:DeletionGraceDays.");
         var command = new Command("remove", "Disable the account now and erase it, its grants, tokens and documents after the grace period (or --now).") { name, now };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new UserCommands(services, console).RemoveAsync(parse.GetRequiredValue(name), parse.GetValue(now), ct),
             ct));
         return command;
@@ -99,6 +102,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
         };
         var command = new Command("set-quota", "Set a per-user storage quota.") { name, size };
         command.SetAction((parse, ct) => CliHost.RunInScopeAsync(
+            console,
             services => new UserCommands(services, console).SetQuotaAsync(parse.GetRequiredValue(name), parse.GetRequiredValue(size), ct),
             ct));
         return command;
@@ -107,7 +111,7 @@ internal sealed class UserCommands(IServiceProvider services, CliConsole console
     private static Command InviteCommand(CliConsole console)
     {
         var command = new Command("invite", "Print a one-time sign-up link (valid 7 days; needs sign-up by invitation: settings signup invite).");
-        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(services => new UserCommands(services, console).InviteAsync(ct), ct));
+        command.SetAction((parse, ct) => CliHost.RunInScopeAsync(console, services => new UserCommands(services, console).InviteAsync(ct), ct));
         return command;
     }
 

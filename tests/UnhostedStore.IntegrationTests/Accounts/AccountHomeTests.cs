@@ -157,9 +157,10 @@ public abstract class AccountHomeTests(ServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class AccountHomeTests_Sqlite(SqliteServerFixture server) : AccountHomeTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class AccountHomeTests_Postgres(PostgresServerFixture server) : AccountHomeTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class AccountHomeTests_PostgresS3(PostgresS3ServerFixture server) : AccountHomeTests(server), IClassFixture<PostgresS3ServerFixture>;
 

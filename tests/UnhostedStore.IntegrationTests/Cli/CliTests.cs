@@ -12,8 +12,10 @@ using UnhostedStore.IntegrationTests.Infrastructure;
 namespace UnhostedStore.IntegrationTests.Cli;
 
 /// <summary>
-/// The admin CLI as a separate process on the same database as a running server: what it does
-/// must be visible to the server at once (tokens, revocation, accounts, removed data).
+/// The admin CLI on the same database as a running server: what it does must be visible to the
+/// server at once (tokens, revocation, accounts, removed data). The commands run in this process,
+/// each with a host of its own as a separate process would build; nothing is shared with the
+/// server but the database and the blob store. The executable itself: <see cref="CliUsageTests"/>.
 /// </summary>
 public abstract class CliTests(ServerFixture server)
 {
@@ -199,37 +201,6 @@ public abstract class CliTests(ServerFixture server)
         Assert.Matches(new System.Text.RegularExpressions.Regex(@"^reconcile: listing blobs: \d+ done$", System.Text.RegularExpressions.RegexOptions.Multiline), result.Stderr.ReplaceLineEndings("\n"));
         Assert.Contains("reconcile: checking rows for missing blobs", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("reconcile: checking usage counters...", result.Stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Migrate_takes_settings_after_the_command_as_the_server_does_and_they_win_over_the_environment()
-    {
-        var root = Path.Combine(Path.GetTempPath(), "unhostedstore-cli-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            // The environment points at the fixture's database; the settings on the command line
-            // (an empty Postgres connection string selects SQLite) send migrate elsewhere.
-            string[][] forms =
-            [
-                ["--ConnectionStrings:Postgres=", "DataDirectory=" + Path.Combine(root, "a")],
-                ["--ConnectionStrings:Postgres=", "--DataDirectory=" + Path.Combine(root, "b")],
-                ["--ConnectionStrings:Postgres", string.Empty, "--DataDirectory", Path.Combine(root, "c")],
-            ];
-            foreach (var (settings, dir) in forms.Zip(["a", "b", "c"]))
-            {
-                var result = await CliRunner.RunAsync(server, null, ["migrate", .. settings]);
-                Assert.True(result.ExitCode == 0, result.ToString());
-                Assert.Equal("Migrations applied." + Environment.NewLine, result.Stdout);
-                Assert.True(File.Exists(Path.Combine(root, dir, "unhostedstore.db")), result.ToString());
-            }
-        }
-        finally
-        {
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        }
     }
 
     private async Task<HttpStatusCode> PutAsync(string user, string path, string body, string token)

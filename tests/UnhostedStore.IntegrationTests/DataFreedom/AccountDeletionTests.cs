@@ -321,8 +321,9 @@ public abstract class AccountDeletionTests(DeletionServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class AccountDeletionTests_Sqlite(DeletionSqliteFixture server) : AccountDeletionTests(server), IClassFixture<DeletionSqliteFixture>;
-
-public sealed class AccountDeletionTests_Postgres(DeletionPostgresFixture server) : AccountDeletionTests(server), IClassFixture<DeletionPostgresFixture>;
 
 public sealed class AccountDeletionTests_PostgresS3(DeletionPostgresS3Fixture server) : AccountDeletionTests(server), IClassFixture<DeletionPostgresS3Fixture>;

@@ -24,6 +24,4 @@ public abstract class DeletionServerFixture(Backend backend) : ServerFixture(bac
 
 public sealed class DeletionSqliteFixture() : DeletionServerFixture(Backend.SqliteFileSystem);
 
-public sealed class DeletionPostgresFixture() : DeletionServerFixture(Backend.PostgresFileSystem);
-
 public sealed class DeletionPostgresS3Fixture() : DeletionServerFixture(Backend.PostgresS3);

@@ -151,8 +151,9 @@ public abstract class ExportTests(ServerFixture server)
     internal static string Folder(string folder) => folder == "/" ? string.Empty : EntryName(folder.TrimEnd('/')) + "/";
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class ExportTests_Sqlite(SqliteServerFixture server) : ExportTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class ExportTests_Postgres(PostgresServerFixture server) : ExportTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class ExportTests_PostgresS3(PostgresS3ServerFixture server) : ExportTests(server), IClassFixture<PostgresS3ServerFixture>;

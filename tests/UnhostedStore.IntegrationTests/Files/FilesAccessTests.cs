@@ -237,8 +237,9 @@ public abstract class FilesAccessTests(ServerFixture server)
         RawHttp.SendAsync(server.BaseAddress, $"GET {address} HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class FilesAccessTests_Sqlite(SqliteServerFixture server) : FilesAccessTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class FilesAccessTests_Postgres(PostgresServerFixture server) : FilesAccessTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class FilesAccessTests_PostgresS3(PostgresS3ServerFixture server) : FilesAccessTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -116,8 +116,9 @@ public abstract class FilesDeleteTests(ServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class FilesDeleteTests_Sqlite(SqliteServerFixture server) : FilesDeleteTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class FilesDeleteTests_Postgres(PostgresServerFixture server) : FilesDeleteTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class FilesDeleteTests_PostgresS3(PostgresS3ServerFixture server) : FilesDeleteTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -203,8 +203,9 @@ public abstract class FilesUploadTests(ServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class FilesUploadTests_Sqlite(SqliteServerFixture server) : FilesUploadTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class FilesUploadTests_Postgres(PostgresServerFixture server) : FilesUploadTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class FilesUploadTests_PostgresS3(PostgresS3ServerFixture server) : FilesUploadTests(server), IClassFixture<PostgresS3ServerFixture>;

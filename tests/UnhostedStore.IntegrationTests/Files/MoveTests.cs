@@ -180,8 +180,9 @@ public abstract class MoveTests(ServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class MoveTests_Sqlite(SqliteServerFixture server) : MoveTests(server), IClassFixture<SqliteServerFixture>;
-
-public sealed class MoveTests_Postgres(PostgresServerFixture server) : MoveTests(server), IClassFixture<PostgresServerFixture>;
 
 public sealed class MoveTests_PostgresS3(PostgresS3ServerFixture server) : MoveTests(server), IClassFixture<PostgresS3ServerFixture>;

@@ -59,8 +59,9 @@ public abstract class MoveWithoutHistoryTests(NoHistoryServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class MoveWithoutHistoryTests_Sqlite(NoHistorySqliteFixture server) : MoveWithoutHistoryTests(server), IClassFixture<NoHistorySqliteFixture>;
-
-public sealed class MoveWithoutHistoryTests_Postgres(NoHistoryPostgresFixture server) : MoveWithoutHistoryTests(server), IClassFixture<NoHistoryPostgresFixture>;
 
 public sealed class MoveWithoutHistoryTests_PostgresS3(NoHistoryPostgresS3Fixture server) : MoveWithoutHistoryTests(server), IClassFixture<NoHistoryPostgresS3Fixture>;

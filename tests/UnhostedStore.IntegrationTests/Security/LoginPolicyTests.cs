@@ -106,9 +106,10 @@ public abstract class LoginPolicyTests(SecurityServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class LoginPolicyTests_Sqlite(SecuritySqliteFixture server) : LoginPolicyTests(server), IClassFixture<SecuritySqliteFixture>;
-
-public sealed class LoginPolicyTests_Postgres(SecurityPostgresFixture server) : LoginPolicyTests(server), IClassFixture<SecurityPostgresFixture>;
 
 public sealed class LoginPolicyTests_PostgresS3(SecurityPostgresS3Fixture server) : LoginPolicyTests(server), IClassFixture<SecurityPostgresS3Fixture>;
 

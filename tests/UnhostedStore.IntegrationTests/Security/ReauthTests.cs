@@ -316,8 +316,9 @@ public abstract class ReauthTests(SecurityServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class ReauthTests_Sqlite(SecuritySqliteFixture server) : ReauthTests(server), IClassFixture<SecuritySqliteFixture>;
-
-public sealed class ReauthTests_Postgres(SecurityPostgresFixture server) : ReauthTests(server), IClassFixture<SecurityPostgresFixture>;
 
 public sealed class ReauthTests_PostgresS3(SecurityPostgresS3Fixture server) : ReauthTests(server), IClassFixture<SecurityPostgresS3Fixture>;

@@ -363,8 +363,9 @@ public abstract class TwoFactorLoginTests(SecurityServerFixture server)
     private const string LoginRecoveryPath = "/login/recovery";
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class TwoFactorLoginTests_Sqlite(SecuritySqliteFixture server) : TwoFactorLoginTests(server), IClassFixture<SecuritySqliteFixture>;
-
-public sealed class TwoFactorLoginTests_Postgres(SecurityPostgresFixture server) : TwoFactorLoginTests(server), IClassFixture<SecurityPostgresFixture>;
 
 public sealed class TwoFactorLoginTests_PostgresS3(SecurityPostgresS3Fixture server) : TwoFactorLoginTests(server), IClassFixture<SecurityPostgresS3Fixture>;

@@ -24,6 +24,4 @@ public abstract class ShareServerFixture(Backend backend) : ServerFixture(backen
 
 public sealed class ShareSqliteFixture() : ShareServerFixture(Backend.SqliteFileSystem);
 
-public sealed class SharePostgresFixture() : ShareServerFixture(Backend.PostgresFileSystem);
-
 public sealed class SharePostgresS3Fixture() : ShareServerFixture(Backend.PostgresS3);

@@ -90,8 +90,9 @@ public abstract class ThumbnailTests(ShareServerFixture server)
     }
 }
 
+// On the two deployments, the embedded default and production (PostgreSQL + S3): PostgreSQL with
+// filesystem blobs adds nothing these tests could catch; the storage contract classes cover all
+// three combinations.
 public sealed class ThumbnailTests_Sqlite(ShareSqliteFixture server) : ThumbnailTests(server), IClassFixture<ShareSqliteFixture>;
-
-public sealed class ThumbnailTests_Postgres(SharePostgresFixture server) : ThumbnailTests(server), IClassFixture<SharePostgresFixture>;
 
 public sealed class ThumbnailTests_PostgresS3(SharePostgresS3Fixture server) : ThumbnailTests(server), IClassFixture<SharePostgresS3Fixture>;
