@@ -71,40 +71,16 @@ public abstract class AbuseLimitFirstSyncTests(DefaultLimitsServerFixture server
         Assert.Equal(1 + Folders + Documents, requests);
     }
 
-    /// <summary>
-    /// Stores the documents as fast as the server takes them: parallel PUTs, spread over enough
-    /// tokens that each stays inside its burst (seeding is not what is measured); a 429 is waited out.
-    /// </summary>
+    /// <summary>Stores the documents straight through the write service, as concurrent requests
+    /// would (seeding is not what is measured, so no HTTP and no rate limit in the way).</summary>
     private async Task SeedAsync(string user)
     {
-        var burst = new RateLimitOptions().StoragePerTokenBurst;
-        var tokens = new string[(Documents / burst) + 2];
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = await server.Tokens.IssueAsync(user, "notes:rw");
-        }
-
-        using var client = server.NewClient();
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, Documents), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
-        {
-            while (true)
-            {
-                using var content = new StringContent($"{{\"n\":{i},\"text\":\"note {i}\"}}", Encoding.UTF8);
-                content.Headers.ContentType = new("application/json");
-                using var request = new HttpRequestMessage(HttpMethod.Put, $"/storage/{user}/notes/f{i % Folders}/d{i}") { Content = content }
-                    .WithToken(tokens[i % tokens.Length]);
-                using var response = await client.SendAsync(request, ct);
-                if (response.StatusCode != HttpStatusCode.TooManyRequests)
-                {
-                    Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(int.Parse(response.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture)), ct);
-            }
-        });
-        output.WriteLine($"seeding: {Documents} PUTs in {watch.Elapsed.TotalSeconds:F2} s");
+        var documents = Enumerable.Range(0, Documents)
+            .Select(i => ($"/notes/f{i % Folders}/d{i}", Encoding.UTF8.GetBytes($"{{\"n\":{i},\"text\":\"note {i}\"}}"), "application/json"))
+            .ToList();
+        await Files.FilesHelpers.SeedAsync(server, user, documents, parallel: 32);
+        output.WriteLine($"seeding: {Documents} documents in {watch.Elapsed.TotalSeconds:F2} s");
     }
 
     private static async Task<List<string>> ListAsync(HttpClient client, string token, string path, ConcurrentDictionary<HttpStatusCode, int> statuses)
