@@ -124,8 +124,7 @@ public sealed class CliUsageTests(SqliteServerFixture server) : IClassFixture<Sq
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/storage/{user}/notes/from-the-executable")
         {
             Content = new StringContent("written with a token from the executable"),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }.WithToken(token);
         using var response = await client.SendAsync(request);
         return response.StatusCode;
     }
