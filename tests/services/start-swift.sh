@@ -132,6 +132,14 @@ log_name = swift
 recon_cache_path = $DIR/cache
 EOF
 }
+# Under a loaded test machine the servers' defaults (0.5 s to connect, 3 s for a container
+# update) can time out. The object server then answers the write but saves the container update
+# for an updater (none runs here), so the bucket listing stays stale for good: a deleted object
+# still listed, or a new one missing. Wait long enough that a listing reflects every answered
+# write; the proxy likewise waits for a busy object server instead of answering 503.
+OBJECT_TIMEOUTS='conn_timeout = 10
+node_timeout = 60
+container_update_timeout = 60'
 for s in account container object; do
   case $s in account) p=$P_ACC;; container) p=$P_CON;; object) p=$P_OBJ;; esac
   { common "$p"; cat <<EOF
@@ -139,6 +147,7 @@ for s in account container object; do
 pipeline = $s-server
 [app:$s-server]
 use = egg:swift#$s
+$([[ $s == object ]] && printf '%s\n' "$OBJECT_TIMEOUTS")
 [$s-replicator]
 [$s-auditor]
 [$s-updater]
@@ -151,6 +160,8 @@ done
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
 [app:proxy-server]
 use = egg:swift#proxy
+conn_timeout = 10
+node_timeout = 60
 account_autocreate = true
 allow_account_management = true
 [filter:s3api]
