@@ -25,8 +25,13 @@ internal static class MaintenanceCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var builder = WebApplication.CreateBuilder([.. parse.UnmatchedTokens]);
+            string[] settings = [.. parse.UnmatchedTokens];
+            var builder = WebApplication.CreateBuilder(settings);
             builder.Configuration.AddInMemoryCollection(console.Settings);
+
+            // The console's settings stand for the environment, so the command line wins over
+            // them as it does over the environment: it goes last again.
+            builder.Configuration.AddCommandLine(settings);
             CliHost.ConfigureLogging(builder);
             AppHost.ConfigureServices(builder);
             await using var app = builder.Build();

@@ -6,8 +6,9 @@ using UnhostedStore.IntegrationTests.Infrastructure;
 namespace UnhostedStore.IntegrationTests.Cli;
 
 /// <summary>
-/// The executable itself, as a real process configured by its environment: how it answers mistakes
-/// and asks for help (exit codes, messages, usage), settings after <c>migrate</c>, and a token it
+/// How the executable answers mistakes (exit 1 and a message with no stack trace, through its own
+/// entry point) and, as a real process configured by its environment: an unknown command or
+/// option (exit 2 and the usage), help, settings after <c>migrate</c>, and a token it
 /// issues and revokes that the running server follows at once (on SQLite through the revocation
 /// counter in the database, which is how another process's change reaches the server's cache).
 /// Its parsing and checks come before any storage, so one backend proves them (the embedded
@@ -32,9 +33,11 @@ public sealed class CliUsageTests(SqliteServerFixture server) : IClassFixture<Sq
             (["users", "add", "Not Valid", "--no-password"], "not a valid user name"),
             (["users", "invite"], "only with Accounts:Signup=Invite"),
         };
+        // Through the executable's own entry point in this process: the messages are the
+        // commands' own checks, and the exit code of a real process is proven below.
         foreach (var (args, message) in cases)
         {
-            var result = await CliRunner.RunProcessAsync(server, null, args);
+            var result = await CliRunner.RunAsync(server, null, args);
             Assert.True(result.ExitCode == 1, result.ToString());
             Assert.Equal(string.Empty, result.Stdout);
             Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
@@ -102,9 +105,13 @@ public sealed class CliUsageTests(SqliteServerFixture server) : IClassFixture<Sq
                 ["--ConnectionStrings:Postgres=", "--DataDirectory=" + Path.Combine(root, "b")],
                 ["--ConnectionStrings:Postgres", string.Empty, "--DataDirectory", Path.Combine(root, "c")],
             ];
+            // The first as a real process, over its environment; the other two forms through
+            // the same entry point in this process, over the same settings.
             foreach (var (settings, dir) in forms.Zip(["a", "b", "c"]))
             {
-                var result = await CliRunner.RunProcessAsync(server, null, ["migrate", .. settings]);
+                var result = dir == "a"
+                    ? await CliRunner.RunProcessAsync(server, null, ["migrate", .. settings])
+                    : await CliRunner.RunAsync(server, null, ["migrate", .. settings]);
                 Assert.True(result.ExitCode == 0, result.ToString());
                 Assert.Equal("Migrations applied." + Environment.NewLine, result.Stdout);
                 Assert.True(File.Exists(Path.Combine(root, dir, "unhostedstore.db")), result.ToString());
