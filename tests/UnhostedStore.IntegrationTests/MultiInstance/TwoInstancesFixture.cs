@@ -116,6 +116,17 @@ public sealed class PostgresS3TwoInstancesFixture() : ServerFixture(Backend.Post
     }
 }
 
+/// <summary>
+/// The storage contract classes on two instances share one fixture: each fixture is three servers
+/// (two processes and the in-process one that migrates), and a process costs about 3 s of CPU to
+/// start. The classes then run one after another, under their own users as everywhere.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class TwoInstancesCollection : ICollectionFixture<PostgresS3TwoInstancesFixture>
+{
+    public const string Name = "Two instances";
+}
+
 /// <summary>Sends each request to the next of several servers in turn (rewrites host and port).</summary>
 public sealed class AlternatingHandler(HttpMessageHandler inner, Func<Uri[]> targets, long[] counts) : DelegatingHandler(inner)
 {

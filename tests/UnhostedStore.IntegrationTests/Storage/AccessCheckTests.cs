@@ -258,4 +258,5 @@ public sealed class AccessCheckTests_Postgres(PostgresServerFixture server) : Ac
 
 public sealed class AccessCheckTests_PostgresS3(PostgresS3ServerFixture server) : AccessCheckTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class AccessCheckTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : AccessCheckTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class AccessCheckTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : AccessCheckTests(server);

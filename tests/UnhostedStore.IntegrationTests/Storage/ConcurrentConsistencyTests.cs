@@ -214,4 +214,5 @@ public sealed class ConcurrentConsistencyTests_Postgres(PostgresServerFixture se
 
 public sealed class ConcurrentConsistencyTests_PostgresS3(PostgresS3ServerFixture server) : ConcurrentConsistencyTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class ConcurrentConsistencyTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConcurrentConsistencyTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class ConcurrentConsistencyTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConcurrentConsistencyTests(server);

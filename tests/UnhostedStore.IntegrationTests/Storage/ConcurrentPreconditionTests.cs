@@ -126,4 +126,5 @@ public sealed class ConcurrentPreconditionTests_Postgres(PostgresServerFixture s
 
 public sealed class ConcurrentPreconditionTests_PostgresS3(PostgresS3ServerFixture server) : ConcurrentPreconditionTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class ConcurrentPreconditionTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConcurrentPreconditionTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class ConcurrentPreconditionTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConcurrentPreconditionTests(server);

@@ -371,4 +371,5 @@ public sealed class ConditionalTests_Postgres(PostgresServerFixture server) : Co
 
 public sealed class ConditionalTests_PostgresS3(PostgresS3ServerFixture server) : ConditionalTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class ConditionalTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConditionalTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class ConditionalTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ConditionalTests(server);

@@ -267,4 +267,5 @@ public sealed class CorsTests_Postgres(PostgresServerFixture server) : CorsTests
 
 public sealed class CorsTests_PostgresS3(PostgresS3ServerFixture server) : CorsTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class CorsTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : CorsTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class CorsTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : CorsTests(server);

@@ -90,4 +90,5 @@ public sealed class DocumentNameTests_Postgres(PostgresServerFixture server) : D
 
 public sealed class DocumentNameTests_PostgresS3(PostgresS3ServerFixture server) : DocumentNameTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class DocumentNameTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentNameTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class DocumentNameTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentNameTests(server);

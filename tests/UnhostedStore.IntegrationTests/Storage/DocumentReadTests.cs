@@ -299,4 +299,5 @@ public sealed class DocumentReadTests_Postgres(PostgresServerFixture server) : D
 
 public sealed class DocumentReadTests_PostgresS3(PostgresS3ServerFixture server) : DocumentReadTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class DocumentReadTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentReadTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class DocumentReadTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentReadTests(server);

@@ -243,4 +243,5 @@ public sealed class DocumentWriteTests_Postgres(PostgresServerFixture server) : 
 
 public sealed class DocumentWriteTests_PostgresS3(PostgresS3ServerFixture server) : DocumentWriteTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class DocumentWriteTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentWriteTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class DocumentWriteTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : DocumentWriteTests(server);

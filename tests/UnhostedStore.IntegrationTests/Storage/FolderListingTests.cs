@@ -199,4 +199,5 @@ public sealed class FolderListingTests_Postgres(PostgresServerFixture server) : 
 
 public sealed class FolderListingTests_PostgresS3(PostgresS3ServerFixture server) : FolderListingTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class FolderListingTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : FolderListingTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class FolderListingTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : FolderListingTests(server);

@@ -220,4 +220,5 @@ public sealed class FolderTreeTests_Postgres(PostgresServerFixture server) : Fol
 
 public sealed class FolderTreeTests_PostgresS3(PostgresS3ServerFixture server) : FolderTreeTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class FolderTreeTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : FolderTreeTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class FolderTreeTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : FolderTreeTests(server);

@@ -128,4 +128,5 @@ public sealed class ReadAfterWriteTests_Sqlite(SqliteServerFixture server) : Rea
 
 public sealed class ReadAfterWriteTests_Postgres(PostgresServerFixture server) : ReadAfterWriteTests(server), IClassFixture<PostgresServerFixture>;
 
-public sealed class ReadAfterWriteTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ReadAfterWriteTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class ReadAfterWriteTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ReadAfterWriteTests(server);

@@ -256,7 +256,8 @@ public abstract class RevocationWindowTests(ServerFixture server)
 public sealed class RevocationWindowTests_Postgres(PostgresServerFixture server) : RevocationWindowTests(server), IClassFixture<PostgresServerFixture>;
 
 /// <summary>The requests go to instance B, a process of its own; the revocation is made in the database.</summary>
-public sealed class RevocationWindowTests_TwoInstances(PostgresS3TwoInstancesFixture server) : RevocationWindowTests(server), IClassFixture<PostgresS3TwoInstancesFixture>
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class RevocationWindowTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : RevocationWindowTests(server)
 {
     protected override Uri Instance => server.B.BaseAddress;
 

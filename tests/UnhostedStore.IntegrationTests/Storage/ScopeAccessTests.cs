@@ -226,4 +226,5 @@ public sealed class ScopeAccessTests_Postgres(PostgresServerFixture server) : Sc
 
 public sealed class ScopeAccessTests_PostgresS3(PostgresS3ServerFixture server) : ScopeAccessTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class ScopeAccessTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ScopeAccessTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class ScopeAccessTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : ScopeAccessTests(server);

@@ -257,4 +257,5 @@ public sealed class VersionTests_Postgres(PostgresServerFixture server) : Versio
 
 public sealed class VersionTests_PostgresS3(PostgresS3ServerFixture server) : VersionTests(server), IClassFixture<PostgresS3ServerFixture>;
 
-public sealed class VersionTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : VersionTests(server), IClassFixture<UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture>;
+[Collection(UnhostedStore.IntegrationTests.MultiInstance.TwoInstancesCollection.Name)]
+public sealed class VersionTests_TwoInstances(UnhostedStore.IntegrationTests.MultiInstance.PostgresS3TwoInstancesFixture server) : VersionTests(server);
