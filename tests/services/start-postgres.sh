@@ -5,6 +5,9 @@
 #
 #   DIR=<dir> bash tests/services/start-postgres.sh          start
 #   DIR=<dir> bash tests/services/start-postgres.sh stop     stop (immediate)
+#
+# PG_OPTIONS: more server settings ("-c name=value ..."); tests/run.sh turns off what only
+# guards against an operating-system crash (the benchmarks keep the server defaults).
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 log() { echo "start-postgres: $*" >&2; }
@@ -33,7 +36,7 @@ port=${PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("1
 "${as_pg[@]}" "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/data/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$DIR -c max_connections=${PG_MAX_CONNECTIONS:-500} -c shared_buffers=${PG_SHARED_BUFFERS:-64MB}" \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$DIR -c max_connections=${PG_MAX_CONNECTIONS:-500} -c shared_buffers=${PG_SHARED_BUFFERS:-64MB} ${PG_OPTIONS:-}" \
   start >/dev/null || { cat "$DIR/data/server.log" >&2; exit 1; }
 
 echo "PG_PORT=$port"
