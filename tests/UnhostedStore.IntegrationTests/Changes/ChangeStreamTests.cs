@@ -15,7 +15,6 @@ namespace UnhostedStore.IntegrationTests.Changes;
 /// token's scopes; resumes replay from the change log; a resume from before the retention, or a
 /// consumer that falls behind, gets <c>reset</c>; a revoked grant's streams end at once.
 /// </summary>
-[StartsEarly]
 public abstract class ChangeStreamTests(ChangesServerFixture server)
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);

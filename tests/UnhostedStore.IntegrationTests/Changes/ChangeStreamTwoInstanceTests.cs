@@ -64,7 +64,6 @@ public sealed class ChangesTwoInstancesFixture() : ChangesServerFixture(Backend.
 /// (PostgreSQL NOTIFY, then one read of the log), a resume on either replays what both wrote,
 /// and an instance that shuts down ends its streams with a retry hint.
 /// </summary>
-[StartsEarly]
 public sealed class ChangeStreamTwoInstanceTests(ChangesTwoInstancesFixture server) : IClassFixture<ChangesTwoInstancesFixture>
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);

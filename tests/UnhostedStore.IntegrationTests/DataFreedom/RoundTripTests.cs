@@ -11,7 +11,6 @@ namespace UnhostedStore.IntegrationTests.DataFreedom;
 /// <c>users remove --now</c>, created again and filled with <c>users import</c> holds every
 /// document again, byte for byte and with the same Content-Type.
 /// </summary>
-[StartsEarly]
 public abstract class RoundTripTests(ServerFixture server)
 {
     [Fact]

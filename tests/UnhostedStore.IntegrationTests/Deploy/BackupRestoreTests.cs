@@ -14,7 +14,6 @@ namespace UnhostedStore.IntegrationTests.Deploy;
 /// new bucket, and a new server process started on only the restored data serves every document
 /// and listing as before.
 /// </summary>
-[StartsEarly]
 public sealed class BackupRestoreTests(PostgresS3ServerFixture server, ITestOutputHelper output) : IClassFixture<PostgresS3ServerFixture>
 {
     private const string PgBin = "/usr/lib/postgresql/15/bin";

@@ -11,7 +11,6 @@ namespace UnhostedStore.IntegrationTests.Faults;
 /// Hosting:ShutdownTimeoutSeconds; one cut off past it leaves the old version served. The server
 /// runs as a separate process on the fixture's PostgreSQL database and data directory.
 /// </summary>
-[StartsEarly]
 public sealed class GracefulShutdownTests(PostgresServerFixture server) : IClassFixture<PostgresServerFixture>
 {
     [Fact]

@@ -13,7 +13,6 @@ namespace UnhostedStore.IntegrationTests.Faults;
 /// history, byte for byte; and <c>reconcile</c> finds nothing missing and, once it removed what
 /// the crash left (uploads that never committed), no orphan.
 /// </summary>
-[StartsEarly]
 public abstract class HistoryCrashTests(ServerFixture server, ITestOutputHelper output)
 {
     private const int Documents = 40;

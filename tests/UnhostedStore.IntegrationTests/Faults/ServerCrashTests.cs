@@ -17,7 +17,6 @@ namespace UnhostedStore.IntegrationTests.Faults;
 /// file makes the fixture's tokens valid there too) and blob store; the in-process fixture only
 /// mints tokens and runs the reconciler.
 /// </summary>
-[StartsEarly]
 public abstract class ServerCrashTests(ServerFixture server, ITestOutputHelper output)
 {
     [Fact]

@@ -12,7 +12,6 @@ namespace UnhostedStore.IntegrationTests.History;
 /// test machine runs other suites beside it); the benchmark measures the real figure. What it
 /// guards against is a restore that reads version rows one document at a time.
 /// </summary>
-[StartsEarly]
 public sealed class RestoreScaleTests(PostgresServerFixture server, ITestOutputHelper output) : IClassFixture<PostgresServerFixture>
 {
     private const int Documents = 10_000;

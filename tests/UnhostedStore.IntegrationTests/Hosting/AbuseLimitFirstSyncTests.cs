@@ -16,7 +16,6 @@ namespace UnhostedStore.IntegrationTests.Hosting;
 /// concurrency remotestorage.js uses (<c>Sync.numThreads = 10</c> in src/sync.ts of 2.0.0-beta.10
 /// and src/sync.js of 1.2.3), must never meet a 429.
 /// </summary>
-[StartsEarly]
 public abstract class AbuseLimitFirstSyncTests(DefaultLimitsServerFixture server, ITestOutputHelper output)
 {
     /// <summary>remotestorage.js's <c>Sync.numThreads</c>: parallel requests of a sync.</summary>

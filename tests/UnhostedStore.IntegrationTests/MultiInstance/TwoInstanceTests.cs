@@ -21,7 +21,6 @@ namespace UnhostedStore.IntegrationTests.MultiInstance;
 /// nobody out. (The storage contract suites also run against this fixture, every request
 /// alternating between A and B: the <c>*_TwoInstances</c> classes.)
 /// </summary>
-[StartsEarly]
 public sealed class TwoInstanceTests(PostgresS3TwoInstancesFixture server) : IClassFixture<PostgresS3TwoInstancesFixture>
 {
     private const string App = "https://app.example";
