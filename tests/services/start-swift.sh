@@ -156,7 +156,7 @@ EOF
 done
 
 # No proxy-logging: it formats an access log line for every request, only to drop it at this
-# log level; nor symlink, which nothing here uses. A test run spends a fifth of its CPU in Swift.
+# log level; nor symlink, which nothing here uses. A test run spends about a sixth of its CPU in Swift.
 { common "$P_PROXY"; cat <<EOF
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck cache listing_formats s3api tempauth copy slo dlo versioned_writes proxy-server
